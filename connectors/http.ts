@@ -1,0 +1,273 @@
+/**
+ * The one HTTP helper shared by every dynamic provider (Kafka Connect, ksqlDB, WebHDFS).
+ *
+ * - The axios client is created inside each call: dynamic providers are serialized into the
+ *   state file, so nothing (clients, agents, credentials) may be captured at module level.
+ * - Retries are opt-in and narrow: connection refused while a server starts, statuses the caller
+ *   names (Connect 409 rebalance, ksqlDB 503), with exponential backoff, full jitter and a
+ *   deadline. When a write's outcome is unknown (a server-side "Request timed out", a client
+ *   timeout, a reset connection) the caller's `reconcile` hook re-reads before anything is
+ *   retried, so a create that did happen is not sent twice.
+ * - Every other failure becomes an {@link HttpError} naming method, URL, status and the server's
+ *   own message, with secret values (`redact`) and URL credentials removed.
+ */
+import axios from "axios";
+
+/** HTTP methods the providers use. */
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A successful (or caller-accepted) response. */
+export interface HttpResponse<T> {
+    /** HTTP status code. */
+    readonly status: number;
+    /** Parsed JSON body; the raw text when it is not JSON; `undefined` when empty. */
+    readonly data: T;
+    /** Response headers, lower-cased names. */
+    readonly headers: Record<string, string>;
+}
+
+/** Why a retry is about to happen, for logging. */
+export interface RetryInfo {
+    /** The attempt that just failed, starting at 1. */
+    readonly attempt: number;
+    /** How long the helper sleeps before the next attempt. */
+    readonly delayMs: number;
+    /** The failure that caused the retry (already redacted). */
+    readonly error: HttpError;
+}
+
+/** When and how {@link request} retries. Without a policy a request is tried exactly once. */
+export interface RetryPolicy<T = unknown> {
+    /** Stop retrying this many ms after the first attempt started. Defaults to 120000. */
+    readonly deadlineMs?: number;
+    /** Backoff ceiling of the first retry, doubled per attempt (full jitter). Defaults to 250. */
+    readonly baseDelayMs?: number;
+    /** Upper bound of the backoff ceiling. Defaults to 5000. */
+    readonly maxDelayMs?: number;
+    /** Most attempts in total, the first included. Defaults to unlimited: the deadline bounds it. */
+    readonly maxAttempts?: number;
+    /** Statuses meaning "try again shortly", e.g. `[409]` for a Connect rebalance. Defaults to none. */
+    readonly statuses?: readonly number[];
+    /** Finer test for a status in `statuses`; return false to fail at once (409 "already exists"). */
+    readonly isRetryable?: (err: HttpError) => boolean;
+    /** Retry when no response came back (refused, reset, client timeout). Defaults to true. */
+    readonly connectionErrors?: boolean;
+    /**
+     * Called when the outcome is unknown: a 500 whose message says the request timed out, a 504,
+     * a client timeout or a reset connection. Re-read the resource: return a response to finish
+     * with it (the write did land), or `undefined` to send the request again. Without this hook
+     * unknown outcomes are retried only for idempotent methods (GET, HEAD, PUT, DELETE).
+     */
+    readonly reconcile?: (err: HttpError) => Promise<HttpResponse<T> | undefined>;
+    /** Called before each retry sleep. */
+    readonly onRetry?: (info: RetryInfo) => void;
+}
+
+/** Arguments of {@link request}. */
+export interface RequestOptions<T = unknown> {
+    /** HTTP method. */
+    readonly method: HttpMethod;
+    /** Absolute URL, query string included. */
+    readonly url: string;
+    /** JSON request body. */
+    readonly data?: unknown;
+    /** Extra request headers (never included in error messages). */
+    readonly headers?: Record<string, string>;
+    /** Per-attempt timeout in ms. Defaults to 60000. */
+    readonly timeoutMs?: number;
+    /** Retry policy; omit to try once. */
+    readonly retry?: RetryPolicy<T>;
+    /** Statuses returned instead of thrown. Defaults to every 2xx. */
+    readonly validStatus?: readonly number[];
+    /** Secret values to cut out of every error message (request bodies, server echoes). */
+    readonly redact?: readonly string[];
+}
+
+/** A failed HTTP call: method, URL, status and the server's message, secrets removed. */
+export class HttpError extends Error {
+    /** Status code; `undefined` when no response arrived. */
+    public readonly status?: number;
+    /** Network error code (`ECONNREFUSED`, `ECONNRESET`, `ECONNABORTED`) when no response arrived. */
+    public readonly code?: string;
+    /** The server's message (Connect/ksqlDB `message`, WebHDFS `RemoteException.message`). */
+    public readonly serverMessage: string;
+    /** The server's numeric or symbolic error code (`error_code`, WebHDFS `exception`). */
+    public readonly errorCode?: string | number;
+    /** HTTP method of the failed call. */
+    public readonly method: HttpMethod;
+    /** URL of the failed call, credentials removed. */
+    public readonly url: string;
+    /** Attempts made before giving up. */
+    public attempts = 1;
+
+    /** Builds the error; `serverMessage` must already be redacted. */
+    constructor(fields: {
+        method: HttpMethod;
+        url: string;
+        status?: number;
+        code?: string;
+        serverMessage: string;
+        errorCode?: string | number;
+    }) {
+        const what = fields.status !== undefined ? `${fields.status}` : (fields.code ?? "error");
+        super(`${fields.method} ${fields.url} failed: ${what}: ${fields.serverMessage}`);
+        this.name = "HttpError";
+        this.method = fields.method;
+        this.url = fields.url;
+        this.status = fields.status;
+        this.code = fields.code;
+        this.serverMessage = fields.serverMessage;
+        this.errorCode = fields.errorCode;
+    }
+}
+
+/** Sends one HTTP request with the given retry policy; see the module comment. */
+export async function request<T = unknown>(opts: RequestOptions<T>): Promise<HttpResponse<T>> {
+    const policy = opts.retry;
+    const started = Date.now();
+    const deadline = started + (policy?.deadlineMs ?? 120_000);
+    const clean = (s: string) => redactText(s, opts.redact ?? []);
+    const url = clean(stripCredentials(opts.url));
+    const client = axios.create({
+        timeout: opts.timeoutMs ?? 60_000,
+        validateStatus: () => true,
+        responseType: "text",
+        transformResponse: (d: unknown) => d,
+    });
+    for (let attempt = 1; ; attempt++) {
+        let err: HttpError;
+        try {
+            const res = await client.request<string>({
+                method: opts.method,
+                url: opts.url,
+                data: opts.data,
+                headers: { Accept: "application/json", ...opts.headers },
+            });
+            const headers = flatHeaders(res.headers);
+            const data = parseBody(res.data) as T;
+            const ok = opts.validStatus
+                ? opts.validStatus.includes(res.status)
+                : res.status >= 200 && res.status < 300;
+            if (ok) return { status: res.status, data, headers };
+            const { message, errorCode } = serverMessage(data, res.status, res.statusText);
+            err = new HttpError({
+                method: opts.method,
+                url,
+                status: res.status,
+                serverMessage: clean(message),
+                errorCode,
+            });
+        } catch (e) {
+            const code = (e as { code?: string }).code ?? "ERROR";
+            const detail = (e as Error).message ?? String(e);
+            // A fresh error, never the axios one: its `config.data` holds the request body.
+            err = new HttpError({ method: opts.method, url, code, serverMessage: clean(detail) });
+        }
+        err.attempts = attempt;
+        const verdict = policy ? classify(err, opts.method, policy) : "fail";
+        if (verdict === "fail") throw err;
+        if (verdict === "reconcile" && policy?.reconcile) {
+            const settled = await policy.reconcile(err);
+            if (settled) return settled;
+        }
+        const ceiling = Math.min(
+            policy?.maxDelayMs ?? 5_000,
+            (policy?.baseDelayMs ?? 250) * 2 ** (attempt - 1),
+        );
+        const delayMs = Math.round(Math.random() * ceiling);
+        const outOfAttempts = attempt >= (policy?.maxAttempts ?? Infinity);
+        if (outOfAttempts || Date.now() + delayMs > deadline) {
+            const secs = ((Date.now() - started) / 1000).toFixed(1);
+            err.message += ` (gave up after ${attempt} attempt(s) in ${secs}s)`;
+            throw err;
+        }
+        policy?.onRetry?.({ attempt, delayMs, error: err });
+        await new Promise((r) => setTimeout(r, delayMs));
+    }
+}
+
+/** "retry" now, "reconcile" (outcome unknown: re-read first, then retry) or "fail". */
+function classify(
+    err: HttpError,
+    method: HttpMethod,
+    policy: RetryPolicy<unknown>,
+): "retry" | "reconcile" | "fail" {
+    const idempotent = method !== "POST" && method !== "PATCH";
+    if (err.status === undefined) {
+        if (policy.connectionErrors === false) return "fail";
+        // Refused means the request never reached a server, so it is always safe to repeat.
+        if (err.code === "ECONNREFUSED") return "retry";
+        if (policy.reconcile) return "reconcile";
+        return idempotent ? "retry" : "fail";
+    }
+    if (policy.statuses?.includes(err.status)) {
+        return (policy.isRetryable?.(err) ?? true) ? "retry" : "fail";
+    }
+    const timedOut =
+        err.status === 504 || (err.status === 500 && /timed? ?out/i.test(err.serverMessage));
+    if (!timedOut) return "fail";
+    if (policy.reconcile) return "reconcile";
+    return idempotent ? "retry" : "fail";
+}
+
+/** The server's message from the JSON error shapes of Connect, ksqlDB and WebHDFS. */
+function serverMessage(
+    body: unknown,
+    status: number,
+    statusText: string,
+): { message: string; errorCode?: string | number } {
+    if (body && typeof body === "object") {
+        const b = body as Record<string, unknown>;
+        const remote = b.RemoteException as Record<string, unknown> | undefined;
+        if (remote && typeof remote.message === "string") {
+            return { message: remote.message, errorCode: remote.exception as string | undefined };
+        }
+        if (typeof b.message === "string") {
+            const statement = typeof b.statementText === "string" ? ` [${b.statementText}]` : "";
+            return {
+                message: b.message + statement,
+                errorCode: b.error_code as number | string | undefined,
+            };
+        }
+        return { message: JSON.stringify(body).slice(0, 2000) };
+    }
+    if (typeof body === "string" && body.trim() !== "")
+        return { message: body.trim().slice(0, 2000) };
+    return { message: statusText || `HTTP ${status}` };
+}
+
+function parseBody(text: unknown): unknown {
+    if (typeof text !== "string") return text;
+    if (text === "") return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function flatHeaders(h: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries((h ?? {}) as Record<string, unknown>)) {
+        if (typeof v === "string" || typeof v === "number") out[k.toLowerCase()] = String(v);
+        else if (Array.isArray(v)) out[k.toLowerCase()] = v.join(", ");
+    }
+    return out;
+}
+
+/** Removes `user:password@` from a URL so credentials never reach a message. */
+export function stripCredentials(url: string): string {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+}
+
+/** Replaces each secret (raw, JSON-escaped and URL-encoded) in `text` with `[redacted]`. */
+export function redactText(text: string, secrets: readonly string[]): string {
+    let out = text;
+    for (const s of secrets) {
+        if (!s) continue;
+        for (const form of new Set([s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)])) {
+            out = out.split(form).join("[redacted]");
+        }
+    }
+    return out;
+}

@@ -1,0 +1,2 @@
+/** Dynamic resources that manage the pipeline inside the platform, and their shared HTTP helper. */
+export * from "./http";
