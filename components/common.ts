@@ -2,7 +2,9 @@
  * Small shared pieces for the workload components: labels, resource requirements, image
  * references and probes, so every workload is described the same way.
  */
+import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 /** CPU/memory requests and limits of one container, as Kubernetes quantities. */
 export interface ResourceSpec {
@@ -90,3 +92,38 @@ export const restrictedContainer: k8s.types.input.core.v1.SecurityContext = {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
 };
+
+/** How a workload gets its image: an existing reference, or a build of the Dockerfile beside it. */
+export interface ImageSource {
+    /** Existing image reference; when set nothing is built. */
+    readonly image?: pulumi.Input<string>;
+    /**
+     * Registry to push the built image to (e.g. `ghcr.io/acme`). Unset = build only, no push: on
+     * kind, load it with `kind load docker-image <name>`.
+     */
+    readonly buildRegistry?: string;
+}
+
+/**
+ * Resolves an {@link ImageSource}: returns the reference as is, or builds `context` (a directory
+ * holding a Dockerfile) with @pulumi/docker as `<registry>/<repository>:<tag>` under `parent`.
+ */
+export function resolveImage(
+    name: string,
+    source: ImageSource,
+    build: { readonly context: string; readonly repository: string; readonly tag: string },
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
+    if (source.image !== undefined) return pulumi.output(source.image);
+    const imageName = `${source.buildRegistry ?? "ingest.local"}/${build.repository}:${build.tag}`;
+    const built = new docker.Image(
+        `${name}-image`,
+        {
+            imageName,
+            build: { context: build.context, platform: "linux/amd64" },
+            skipPush: source.buildRegistry === undefined,
+        },
+        { parent },
+    );
+    return built.imageName;
+}
