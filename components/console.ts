@@ -1,0 +1,125 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ImageRef,
+    ResourceSpec,
+    appLabels,
+    httpProbe,
+    imageName,
+    restrictedContainer,
+    toResources,
+} from "./common";
+
+/** Arguments for {@link Console}. */
+export interface ConsoleArgs {
+    /** Namespace to deploy into. */
+    readonly namespace: pulumi.Input<string>;
+    /** Kafka bootstrap servers, in-cluster. */
+    readonly bootstrapServers: pulumi.Input<string>;
+    /** Connect REST URL, in-cluster; unset = no Connect tab. */
+    readonly connectUrl?: pulumi.Input<string>;
+    /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
+    readonly securityProtocol?: string;
+    /** SASL/PLAIN user; required with `SASL_PLAINTEXT`. */
+    readonly saslUser?: string;
+    /** Secret holding the SASL password under `client-passwords`. */
+    readonly saslSecretName?: pulumi.Input<string>;
+    /** Image. Defaults come from config: `redpandadata/console:v2.8.5` (seed 003's web UI). */
+    readonly image: ImageRef;
+    /** NodePort for the UI (kind maps it to localhost); unset = ClusterIP only. */
+    readonly nodePort?: number;
+    /** Requests/limits. */
+    readonly resources: ResourceSpec;
+}
+
+/** HTTP port of the console. */
+export const CONSOLE_PORT = 8080;
+
+/** Console settings as environment variables (Redpanda Console v2 maps env to its config). */
+export function consoleEnv(args: ConsoleArgs): k8s.types.input.core.v1.EnvVar[] {
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "KAFKA_BROKERS", value: args.bootstrapServers },
+    ];
+    if (args.connectUrl !== undefined) {
+        env.push(
+            { name: "CONNECT_ENABLED", value: "true" },
+            { name: "CONNECT_CLUSTERS_NAME", value: "ingest" },
+            { name: "CONNECT_CLUSTERS_URL", value: args.connectUrl },
+        );
+    }
+    if ((args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT") {
+        env.push(
+            { name: "KAFKA_SASL_ENABLED", value: "true" },
+            { name: "KAFKA_SASL_MECHANISM", value: "PLAIN" },
+            { name: "KAFKA_SASL_USERNAME", value: args.saslUser },
+            {
+                name: "KAFKA_SASL_PASSWORD",
+                valueFrom: {
+                    secretKeyRef: { name: args.saslSecretName!, key: "client-passwords" },
+                },
+            },
+        );
+    }
+    return env;
+}
+
+/** A Kafka web UI (Redpanda Console) wired to Kafka and Connect. */
+export class Console extends pulumi.ComponentResource {
+    /** UI URL inside the cluster. */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: ConsoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ingest:components:Console", name, {}, opts);
+        const labels = appLabels(name, "console");
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: { runAsNonRoot: true, runAsUser: 99, runAsGroup: 99 },
+                            containers: [
+                                {
+                                    name: "console",
+                                    image: imageName(args.image),
+                                    ports: [{ name: "http", containerPort: CONSOLE_PORT }],
+                                    env: consoleEnv(args),
+                                    resources: toResources(args.resources),
+                                    readinessProbe: httpProbe("/admin/health", "http", 5),
+                                    livenessProbe: httpProbe("/admin/health", "http", 30, 20),
+                                    securityContext: restrictedContainer,
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
+                    selector: labels,
+                    ports: [
+                        {
+                            name: "http",
+                            port: CONSOLE_PORT,
+                            targetPort: "http",
+                            nodePort: args.nodePort,
+                        },
+                    ],
+                },
+            },
+            { parent: this, dependsOn: [deployment] },
+        );
+        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${CONSOLE_PORT}`;
+        this.registerOutputs({ url: this.url });
+    }
+}

@@ -1,0 +1,7 @@
+/** The platform's workload components. */
+export * from "./common";
+export * from "./console";
+export * from "./kafka";
+export * from "./kafkaConnect";
+export * from "./ksqlDb";
+export * from "./postgres";

@@ -1,0 +1,220 @@
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ImageSource,
+    ResourceSpec,
+    appLabels,
+    httpProbe,
+    resolveImage,
+    restrictedContainer,
+    toResources,
+} from "./common";
+
+/** Arguments for {@link KafkaConnect}. */
+export interface KafkaConnectArgs extends ImageSource {
+    /** Namespace to deploy into. */
+    readonly namespace: pulumi.Input<string>;
+    /** Kafka bootstrap servers, in-cluster. */
+    readonly bootstrapServers: pulumi.Input<string>;
+    /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
+    readonly securityProtocol?: string;
+    /** SASL/PLAIN user; required with `SASL_PLAINTEXT`. */
+    readonly saslUser?: string;
+    /** Secret holding the SASL password under `client-passwords`; required with `SASL_PLAINTEXT`. */
+    readonly saslSecretName?: pulumi.Input<string>;
+    /** Worker replicas. Defaults to 1. */
+    readonly replicas?: number;
+    /** Worker group id; also prefixes the internal topics. Defaults to `ingest-connect`. */
+    readonly groupId?: string;
+    /** Replication factor of the internal topics: match the broker count. Defaults to 1. */
+    readonly replicationFactor?: number;
+    /** NodePort for the REST API (kind maps it to localhost); unset = ClusterIP only. */
+    readonly nodePort?: number;
+    /** Requests/limits of the worker container. */
+    readonly resources: ResourceSpec;
+    /** ConfigMap with `core-site.xml`/`hdfs-site.xml`, mounted as HADOOP_CONF_DIR for the HDFS sink. */
+    readonly hadoopConfigMapName?: pulumi.Input<string>;
+    /** Secret with `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for the S3 sink, exposed as env. */
+    readonly awsCredentialsSecretName?: pulumi.Input<string>;
+}
+
+/** REST port of the worker. */
+export const CONNECT_PORT = 8083;
+
+const SASL_PASSWORD_ENV = "KAFKA_SASL_PASSWORD";
+
+/**
+ * Worker settings as the environment of Confluent's image (`CONNECT_*` → worker properties).
+ * Secrets only by reference: the SASL password comes from a Secret and is spliced into the JAAS
+ * line by Kubernetes' `$(VAR)` expansion, so it never appears in the pod spec.
+ */
+export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v1.EnvVar[] {
+    const groupId = args.groupId ?? "ingest-connect";
+    const rf = String(args.replicationFactor ?? 1);
+    const protocol = args.securityProtocol ?? "PLAINTEXT";
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "CONNECT_BOOTSTRAP_SERVERS", value: args.bootstrapServers },
+        { name: "CONNECT_GROUP_ID", value: groupId },
+        { name: "CONNECT_CONFIG_STORAGE_TOPIC", value: `${groupId}-configs` },
+        { name: "CONNECT_OFFSET_STORAGE_TOPIC", value: `${groupId}-offsets` },
+        { name: "CONNECT_STATUS_STORAGE_TOPIC", value: `${groupId}-status` },
+        { name: "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR", value: rf },
+        { name: "CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR", value: rf },
+        { name: "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR", value: rf },
+        { name: "CONNECT_KEY_CONVERTER", value: "org.apache.kafka.connect.json.JsonConverter" },
+        { name: "CONNECT_VALUE_CONVERTER", value: "org.apache.kafka.connect.json.JsonConverter" },
+        { name: "CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE", value: "false" },
+        { name: "CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE", value: "false" },
+        { name: "CONNECT_REST_PORT", value: String(CONNECT_PORT) },
+        // Workers forward requests to the leader by its advertised address: the pod IP.
+        {
+            name: "CONNECT_REST_ADVERTISED_HOST_NAME",
+            valueFrom: { fieldRef: { fieldPath: "status.podIP" } },
+        },
+        {
+            name: "CONNECT_PLUGIN_PATH",
+            value: "/usr/share/java,/usr/share/confluent-hub-components",
+        },
+        // Connector configs can reference ${file:...} and ${env:...} instead of carrying secrets.
+        { name: "CONNECT_CONFIG_PROVIDERS", value: "file,env" },
+        {
+            name: "CONNECT_CONFIG_PROVIDERS_FILE_CLASS",
+            value: "org.apache.kafka.common.config.provider.FileConfigProvider",
+        },
+        {
+            name: "CONNECT_CONFIG_PROVIDERS_ENV_CLASS",
+            value: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        },
+        { name: "KAFKA_HEAP_OPTS", value: "-XX:InitialRAMPercentage=50 -XX:MaxRAMPercentage=75" },
+    ];
+    if (protocol !== "PLAINTEXT") {
+        env.push({
+            name: SASL_PASSWORD_ENV,
+            valueFrom: { secretKeyRef: { name: args.saslSecretName!, key: "client-passwords" } },
+        });
+        const jaas =
+            "org.apache.kafka.common.security.plain.PlainLoginModule required " +
+            `username="${args.saslUser}" password="$(${SASL_PASSWORD_ENV})";`;
+        // The worker, its producers, consumers and admin client each need the credentials.
+        for (const prefix of [
+            "CONNECT_",
+            "CONNECT_PRODUCER_",
+            "CONNECT_CONSUMER_",
+            "CONNECT_ADMIN_",
+        ]) {
+            env.push(
+                { name: `${prefix}SECURITY_PROTOCOL`, value: protocol },
+                { name: `${prefix}SASL_MECHANISM`, value: "PLAIN" },
+                { name: `${prefix}SASL_JAAS_CONFIG`, value: jaas },
+            );
+        }
+    }
+    if (args.hadoopConfigMapName !== undefined)
+        env.push({ name: "HADOOP_CONF_DIR", value: "/etc/hadoop/conf" });
+    return env;
+}
+
+/** A Kafka Connect cluster (distributed workers) with the HDFS, S3 and JDBC connector plugins. */
+export class KafkaConnect extends pulumi.ComponentResource {
+    /** REST URL inside the cluster. */
+    public readonly url: pulumi.Output<string>;
+    /** Image the workers run. */
+    public readonly image: pulumi.Output<string>;
+
+    constructor(name: string, args: KafkaConnectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ingest:components:KafkaConnect", name, {}, opts);
+        if (
+            (args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT" &&
+            (!args.saslUser || !args.saslSecretName)
+        ) {
+            throw new pulumi.ResourceError(
+                "KafkaConnect: SASL needs saslUser and saslSecretName",
+                this,
+            );
+        }
+        const labels = appLabels(name, "kafka-connect");
+        this.image = resolveImage(
+            name,
+            args,
+            {
+                context: path.join(__dirname, "connect"),
+                repository: "ingest-connect",
+                tag: "7.9.2-1",
+            },
+            this,
+        );
+
+        const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
+        const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+        if (args.hadoopConfigMapName !== undefined) {
+            volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
+            mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
+        }
+
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    replicas: args.replicas ?? 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+                            containers: [
+                                {
+                                    name: "connect",
+                                    image: this.image,
+                                    ports: [{ name: "rest", containerPort: CONNECT_PORT }],
+                                    env: connectWorkerEnv(args),
+                                    envFrom:
+                                        args.awsCredentialsSecretName === undefined
+                                            ? undefined
+                                            : [
+                                                  {
+                                                      secretRef: {
+                                                          name: args.awsCredentialsSecretName,
+                                                      },
+                                                  },
+                                              ],
+                                    resources: toResources(args.resources),
+                                    // Workers join the group and read the config topic before serving.
+                                    readinessProbe: httpProbe("/connectors", "rest", 20),
+                                    livenessProbe: httpProbe("/", "rest", 90, 20),
+                                    securityContext: restrictedContainer,
+                                    volumeMounts: mounts,
+                                },
+                            ],
+                            volumes,
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
+                    selector: labels,
+                    ports: [
+                        {
+                            name: "rest",
+                            port: CONNECT_PORT,
+                            targetPort: "rest",
+                            nodePort: args.nodePort,
+                        },
+                    ],
+                },
+            },
+            { parent: this, dependsOn: [deployment] },
+        );
+        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${CONNECT_PORT}`;
+        this.registerOutputs({ url: this.url, image: this.image });
+    }
+}

@@ -1,0 +1,192 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ImageRef,
+    ResourceSpec,
+    appLabels,
+    httpProbe,
+    imageName,
+    restrictedContainer,
+    toResources,
+} from "./common";
+
+/** Arguments for {@link KsqlDb}. */
+export interface KsqlDbArgs {
+    /** Namespace to deploy into. */
+    readonly namespace: pulumi.Input<string>;
+    /** Kafka bootstrap servers, in-cluster. */
+    readonly bootstrapServers: pulumi.Input<string>;
+    /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
+    readonly securityProtocol?: string;
+    /** SASL/PLAIN user; required with `SASL_PLAINTEXT`. */
+    readonly saslUser?: string;
+    /** Secret holding the SASL password under `client-passwords`; required with `SASL_PLAINTEXT`. */
+    readonly saslSecretName?: pulumi.Input<string>;
+    /** Server image. Defaults to `confluentinc/ksqldb-server:0.29.0` (the last standalone release). */
+    readonly image: ImageRef;
+    /** `ksql.service.id`: prefixes internal topics. Defaults to `ingest_`. */
+    readonly serviceId?: string;
+    /** Replication of ksqlDB's internal and sink topics: match the broker count. Defaults to 1. */
+    readonly replicationFactor?: number;
+    /** NodePort for the REST API (kind maps it to localhost); unset = ClusterIP only. */
+    readonly nodePort?: number;
+    /** Requests/limits of the server container. */
+    readonly resources: ResourceSpec;
+    /** Deploy a CLI pod for `kubectl exec ... -- ksql <url>`. Defaults to false. */
+    readonly cli?: boolean;
+    /** CLI image; required when `cli` is true. */
+    readonly cliImage?: ImageRef;
+}
+
+/** REST port of the server. */
+export const KSQLDB_PORT = 8088;
+
+/** Server settings as the environment of Confluent's image (`KSQL_*` → server properties). */
+export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[] {
+    const rf = String(args.replicationFactor ?? 1);
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "KSQL_BOOTSTRAP_SERVERS", value: args.bootstrapServers },
+        { name: "KSQL_LISTENERS", value: `http://0.0.0.0:${KSQLDB_PORT}` },
+        { name: "KSQL_KSQL_SERVICE_ID", value: args.serviceId ?? "ingest_" },
+        { name: "KSQL_KSQL_INTERNAL_TOPIC_REPLICAS", value: rf },
+        { name: "KSQL_KSQL_STREAMS_REPLICATION_FACTOR", value: rf },
+        { name: "KSQL_KSQL_SINK_REPLICAS", value: rf },
+        { name: "KSQL_KSQL_LOGGING_PROCESSING_STREAM_AUTO_CREATE", value: "true" },
+        { name: "KSQL_KSQL_LOGGING_PROCESSING_TOPIC_AUTO_CREATE", value: "true" },
+        { name: "KSQL_KSQL_LOGGING_PROCESSING_TOPIC_REPLICATION_FACTOR", value: rf },
+        { name: "KSQL_HEAP_OPTS", value: "-XX:InitialRAMPercentage=50 -XX:MaxRAMPercentage=75" },
+    ];
+    if ((args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT") {
+        env.push(
+            {
+                name: "KAFKA_SASL_PASSWORD",
+                valueFrom: {
+                    secretKeyRef: { name: args.saslSecretName!, key: "client-passwords" },
+                },
+            },
+            { name: "KSQL_SECURITY_PROTOCOL", value: args.securityProtocol },
+            { name: "KSQL_SASL_MECHANISM", value: "PLAIN" },
+            {
+                name: "KSQL_SASL_JAAS_CONFIG",
+                // Kubernetes expands $(KAFKA_SASL_PASSWORD): the password stays in the Secret.
+                value:
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required " +
+                    `username="${args.saslUser}" password="$(KAFKA_SASL_PASSWORD)";`,
+            },
+        );
+    }
+    return env;
+}
+
+/** A ksqlDB server (headless-free, interactive mode), and optionally a CLI pod beside it. */
+export class KsqlDb extends pulumi.ComponentResource {
+    /** REST URL inside the cluster. */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: KsqlDbArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ingest:components:KsqlDb", name, {}, opts);
+        if (
+            (args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT" &&
+            (!args.saslUser || !args.saslSecretName)
+        ) {
+            throw new pulumi.ResourceError("KsqlDb: SASL needs saslUser and saslSecretName", this);
+        }
+        if (args.cli && !args.cliImage) {
+            throw new pulumi.ResourceError("KsqlDb: cli is on but cliImage is not set", this);
+        }
+        const labels = appLabels(name, "ksqldb-server");
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+                            containers: [
+                                {
+                                    name: "ksqldb",
+                                    image: imageName(args.image),
+                                    ports: [{ name: "rest", containerPort: KSQLDB_PORT }],
+                                    env: ksqlServerEnv(args),
+                                    resources: toResources(args.resources),
+                                    readinessProbe: httpProbe("/info", "rest", 20),
+                                    livenessProbe: httpProbe("/info", "rest", 90, 20),
+                                    securityContext: restrictedContainer,
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
+                    selector: labels,
+                    ports: [
+                        {
+                            name: "rest",
+                            port: KSQLDB_PORT,
+                            targetPort: "rest",
+                            nodePort: args.nodePort,
+                        },
+                    ],
+                },
+            },
+            { parent: this, dependsOn: [deployment] },
+        );
+        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${KSQLDB_PORT}`;
+
+        if (args.cli && args.cliImage) {
+            const cliLabels = appLabels(name, "ksqldb-cli");
+            new k8s.apps.v1.Deployment(
+                `${name}-cli`,
+                {
+                    metadata: { name: `${name}-cli`, namespace: args.namespace, labels: cliLabels },
+                    spec: {
+                        replicas: 1,
+                        selector: { matchLabels: cliLabels },
+                        template: {
+                            metadata: { labels: cliLabels },
+                            spec: {
+                                securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+                                containers: [
+                                    {
+                                        name: "cli",
+                                        image: imageName(args.cliImage),
+                                        // Idle: users `kubectl exec` into it and run `ksql <url>`.
+                                        command: ["/bin/sh", "-c", "exec sleep 2147483647"],
+                                        env: [{ name: "KSQLDB_URL", value: this.url }],
+                                        resources: toResources({
+                                            cpuRequest: "10m",
+                                            memoryRequest: "64Mi",
+                                            cpuLimit: "500m",
+                                            memoryLimit: "512Mi",
+                                        }),
+                                        readinessProbe: {
+                                            exec: { command: ["test", "-x", "/usr/bin/ksql"] },
+                                        },
+                                        livenessProbe: {
+                                            exec: { command: ["test", "-x", "/usr/bin/ksql"] },
+                                        },
+                                        securityContext: restrictedContainer,
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                },
+                { parent: this, dependsOn: [service] },
+            );
+        }
+        this.registerOutputs({ url: this.url });
+    }
+}

@@ -1,0 +1,180 @@
+/**
+ * The ingest platform: one program, one stack per environment. This file only wires: it reads
+ * the typed config, creates the namespace and the components in dependency order, and exports
+ * every endpoint with the command that reaches it.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Console, KAFKA_CLIENT_USER, Kafka, KafkaConnect, KsqlDb, Postgres } from "./components";
+import { loadConfig } from "./config";
+
+const cfg = loadConfig();
+
+// Never the ambient default provider: the context is explicit, and the identifier keeps a
+// re-created kind cluster from replacing every object.
+const provider = new k8s.Provider("k8s", {
+    context: cfg.kubernetes.context,
+    kubeconfig: cfg.kubernetes.kubeconfig,
+    clusterIdentifier: cfg.kubernetes.clusterIdentifier,
+    enableServerSideApply: true,
+});
+const opts = { provider };
+const stateful = { provider, protect: cfg.protect };
+
+const namespace = new k8s.core.v1.Namespace(
+    "namespace",
+    {
+        metadata: {
+            name: cfg.kubernetes.namespace,
+            labels: { "app.kubernetes.io/part-of": "ingest-platform" },
+        },
+    },
+    opts,
+);
+const ns = namespace.metadata.name;
+const brokers = cfg.kafka.externalBootstrapServers === undefined ? cfg.kafka.replicas : 3;
+const replicationFactor = cfg.kafka.defaultReplicationFactor ?? Math.min(3, brokers);
+
+const kafka =
+    cfg.kafka.externalBootstrapServers === undefined
+        ? new Kafka(
+              "kafka",
+              {
+                  namespace: ns,
+                  chartVersion: cfg.kafka.chartVersion,
+                  replicas: cfg.kafka.replicas,
+                  replicationFactor,
+                  minInsyncReplicas: cfg.kafka.minInsyncReplicas,
+                  clusterId: cfg.kafka.clusterId,
+                  seed: `${cfg.project}/${cfg.stack}/kafka`,
+                  security: cfg.kafka.security,
+                  storageSize: cfg.kafka.storage.size,
+                  storageClass: cfg.kafka.storage.storageClass,
+                  resources: cfg.kafka.resources,
+                  images: {
+                      kafka: cfg.kafka.image,
+                      osShell: cfg.kafka.osShellImage,
+                      kubectl: cfg.kafka.kubectlImage,
+                      jmxExporter: cfg.kafka.jmxExporterImage,
+                  },
+                  allowInsecureImages: cfg.kafka.allowInsecureImages,
+                  metrics: cfg.kafka.metrics,
+                  externalNodePort: cfg.kafka.externalNodePort,
+                  externalHost: cfg.kafka.externalHost,
+              },
+              { ...stateful, dependsOn: [namespace] },
+          )
+        : undefined;
+const bootstrapServers =
+    kafka?.bootstrapServers ?? pulumi.output(cfg.kafka.externalBootstrapServers!);
+const kafkaClient = {
+    securityProtocol: kafka?.securityProtocol ?? "PLAINTEXT",
+    saslUser: kafka?.saslSecretName ? KAFKA_CLIENT_USER : undefined,
+    saslSecretName: kafka?.saslSecretName,
+};
+
+const postgresPassword =
+    cfg.postgresPassword ??
+    new random.RandomPassword("postgres-password", { length: 32, special: false }).result;
+const postgres =
+    cfg.postgres.externalHost === undefined
+        ? new Postgres(
+              "postgres",
+              {
+                  namespace: ns,
+                  image: cfg.postgres.image,
+                  database: cfg.postgres.database,
+                  username: cfg.postgres.username,
+                  password: postgresPassword,
+                  storageSize: cfg.postgres.storage.size,
+                  storageClass: cfg.postgres.storage.storageClass,
+                  resources: cfg.postgres.resources,
+                  nodePort: cfg.postgres.nodePort,
+              },
+              { ...stateful, dependsOn: [namespace] },
+          )
+        : undefined;
+
+const connect = new KafkaConnect(
+    "connect",
+    {
+        namespace: ns,
+        bootstrapServers,
+        ...kafkaClient,
+        image: cfg.connect.image,
+        buildRegistry: cfg.connect.buildRegistry,
+        replicas: cfg.connect.replicas,
+        groupId: cfg.connect.groupId,
+        replicationFactor,
+        nodePort: cfg.connect.nodePort,
+        resources: cfg.connect.resources,
+    },
+    { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
+);
+
+const ksqldb = cfg.ksqldb.enabled
+    ? new KsqlDb(
+          "ksqldb",
+          {
+              namespace: ns,
+              bootstrapServers,
+              ...kafkaClient,
+              image: cfg.ksqldb.image,
+              cliImage: cfg.ksqldb.cliImage,
+              cli: cfg.ksqldb.cli,
+              serviceId: cfg.ksqldb.serviceId,
+              replicationFactor,
+              nodePort: cfg.ksqldb.nodePort,
+              resources: cfg.ksqldb.resources,
+          },
+          { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
+      )
+    : undefined;
+
+const console = cfg.console.enabled
+    ? new Console(
+          "console",
+          {
+              namespace: ns,
+              bootstrapServers,
+              connectUrl: connect.url,
+              ...kafkaClient,
+              image: cfg.console.image,
+              nodePort: cfg.console.nodePort,
+              resources: cfg.console.resources,
+          },
+          { ...opts, dependsOn: [connect] },
+      )
+    : undefined;
+
+/** URL the machine running `pulumi` uses: the configured one, else the kind NodePort mapping. */
+function hostUrl(url: string | undefined, nodePort: number | undefined): string | undefined {
+    return url ?? (nodePort === undefined ? undefined : `http://localhost:${nodePort}`);
+}
+
+export const namespaceName = ns;
+export const kafkaBootstrapServers = bootstrapServers;
+export const kafkaHostBootstrapServers = kafka?.hostBootstrapServers;
+export const kafkaSecurityProtocol = kafkaClient.securityProtocol;
+export const connectUrl = connect.url;
+export const connectHostUrl = hostUrl(cfg.connect.url, cfg.connect.nodePort);
+export const connectImage = connect.image;
+export const ksqldbUrl = ksqldb?.url;
+export const ksqldbHostUrl = ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : undefined;
+export const postgresJdbcUrl = postgres?.jdbcUrl;
+export const postgresPasswordSecret = postgres?.passwordSecretName;
+export const consoleUrl = console?.url;
+export const consoleHostUrl = console ? hostUrl(undefined, cfg.console.nodePort) : undefined;
+export const commands = {
+    connectors: pulumi.interpolate`curl -s ${connectHostUrl ?? connect.url}/connectors?expand=status`,
+    ksql: ksqldb
+        ? pulumi.interpolate`kubectl -n ${ns} exec -it deploy/ksqldb-cli -- ksql ${ksqldb.url}`
+        : undefined,
+    psql: postgres
+        ? pulumi.interpolate`kubectl -n ${ns} exec -it postgres-0 -- psql -U ${cfg.postgres.username} -d ${cfg.postgres.database}`
+        : undefined,
+    console: console
+        ? pulumi.interpolate`kubectl -n ${ns} port-forward svc/console ${8080}:8080  # then open http://localhost:8080`
+        : undefined,
+};
