@@ -296,11 +296,19 @@ export function loadConfig(): PlatformConfig {
         if (!(e instanceof ConfigError)) throw e;
         problems.push(...e.problems);
     }
+    // Read raw to learn only whether it is set: the value itself is taken as a secret below.
+    const hasPassword = (pulumi.runtime.getConfig(`${pulumi.getProject()}:postgresPassword`) ?? "") !== "";
+    if (settings?.postgres.externalHost !== undefined && !hasPassword) {
+        problems.push(
+            "postgresPassword: is required when postgres.externalHost is set (it cannot be generated for " +
+                "a server this stack does not create). Fix: pulumi config set --secret postgresPassword <password>",
+        );
+    }
     if (problems.length > 0 || settings === undefined) throw new ConfigError(problems);
     return {
         ...settings,
         stack: pulumi.getStack(),
         project: pulumi.getProject(),
-        postgresPassword: cfg.getSecret("postgresPassword"),
+        postgresPassword: hasPassword ? cfg.requireSecret("postgresPassword") : undefined,
     };
 }

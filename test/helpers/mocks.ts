@@ -12,12 +12,17 @@ export interface RecordedResource {
     readonly name: string;
     readonly inputs: Record<string, unknown>;
     readonly provider?: string;
+    /** The `protect` option as sent to the engine. */
+    protect?: boolean;
 }
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export const recorded: RecordedResource[] = [];
+
+/** Tokens of invokes that had no mock (each one failed the program's call). */
+export const unmockedInvokes: string[] = [];
 
 /** Options for {@link setupMocks}. */
 export interface MockOptions {
@@ -41,13 +46,21 @@ export function setupMocks(opts: MockOptions = {}): void {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const inputs = args.inputs as Record<string, unknown>;
-                recorded.push({ type: args.type, name: args.name, inputs, provider: args.provider });
+                recorded.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs,
+                    provider: args.provider,
+                });
                 const extra = opts.outputs?.[args.type]?.(inputs) ?? {};
                 return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
             },
             call(args: pulumi.runtime.MockCallArgs) {
                 const fn = opts.invokes?.[args.token];
-                if (!fn) throw new Error(`unmocked invoke ${args.token}`);
+                if (!fn) {
+                    unmockedInvokes.push(args.token);
+                    throw new Error(`unmocked invoke ${args.token}`);
+                }
                 return fn(args.inputs as Record<string, unknown>);
             },
         },
@@ -55,6 +68,30 @@ export function setupMocks(opts: MockOptions = {}): void {
         opts.stack ?? "dev",
         false,
     );
+    // Mocks do not pass resource options to newResource: read `protect` off the raw request.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(
+            req: { getType(): string; getName(): string; getProtect(): boolean | undefined },
+            cb: unknown,
+        ): void;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        protectByResource.set(`${req.getType()} ${req.getName()}`, req.getProtect());
+        return original(req, cb);
+    };
+}
+
+const protectByResource = new Map<string, boolean | undefined>();
+
+/** The `protect` option a resource was registered with. */
+export function protectOf(type: string, name: string): boolean | undefined {
+    return protectByResource.get(`${type} ${name}`);
+}
+
+/** The value inside a secret wrapper (or the value itself when not secret). */
+export function unwrapSecret<T>(v: unknown): T {
+    return (isSecretValue(v) ? (v as { value: unknown }).value : v) as T;
 }
 
 /** Resolves an Output in a test. */
@@ -85,7 +122,11 @@ export function one(type: string, name: string): RecordedResource {
 
 /** True when the value is a secret-wrapped value as the engine receives it. */
 export function isSecretValue(v: unknown): boolean {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    return (
+        typeof v === "object" &&
+        v !== null &&
+        (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+    );
 }
 
 /**

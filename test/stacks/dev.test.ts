@@ -1,0 +1,97 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import {
+    isSecretValue,
+    one,
+    plaintextOccurrences,
+    recorded,
+    resolve,
+    settle,
+} from "../helpers/mocks";
+import { MOCK_PASSWORD, runStack } from "../helpers/stack";
+import type * as pulumi from "@pulumi/pulumi";
+
+describe("dev stack", () => {
+    let program: Record<string, unknown>;
+    before(async () => {
+        program = await runStack("dev");
+        await resolve(program.connectUrl as pulumi.Output<string>);
+        await settle();
+    });
+
+    it("registers exactly the dev resource set", () => {
+        const got = recorded.map((r) => `${r.type} ${r.name}`).sort();
+        assert.deepEqual(got, [
+            "docker:index/image:Image connect-image",
+            "ingest:components:Console console",
+            "ingest:components:Kafka kafka",
+            "ingest:components:KafkaConnect connect",
+            "ingest:components:KsqlDb ksqldb",
+            "ingest:components:Postgres postgres",
+            "kubernetes:apps/v1:Deployment connect",
+            "kubernetes:apps/v1:Deployment console",
+            "kubernetes:apps/v1:Deployment ksqldb",
+            "kubernetes:apps/v1:Deployment ksqldb-cli",
+            "kubernetes:apps/v1:StatefulSet postgres",
+            "kubernetes:core/v1:ConfigMap postgres-init",
+            "kubernetes:core/v1:Namespace namespace",
+            "kubernetes:core/v1:Secret kafka-kraft",
+            "kubernetes:core/v1:Secret postgres-auth",
+            "kubernetes:core/v1:Service connect",
+            "kubernetes:core/v1:Service console",
+            "kubernetes:core/v1:Service ksqldb",
+            "kubernetes:core/v1:Service postgres",
+            "kubernetes:core/v1:Service postgres-headless",
+            "kubernetes:helm.sh/v4:Chart kafka",
+            "pulumi:providers:kubernetes k8s",
+            "random:index/randomPassword:RandomPassword postgres-password",
+        ]);
+    });
+
+    it("targets the kind context through an explicit provider with a stable cluster identifier", () => {
+        const p = one("pulumi:providers:kubernetes", "k8s");
+        assert.equal(p.inputs.context, "kind-ingest");
+        assert.equal(p.inputs.clusterIdentifier, "kind-ingest");
+        for (const r of recorded.filter((r) => r.type.startsWith("kubernetes:"))) {
+            assert.match(
+                r.provider ?? "",
+                /pulumi:providers:kubernetes::k8s::/,
+                `${r.name} uses the k8s provider`,
+            );
+        }
+    });
+
+    it("runs one PLAINTEXT broker with the external NodePort listener", () => {
+        const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as Record<
+            string,
+            any
+        >;
+        assert.equal(values.controller.replicaCount, 1);
+        assert.equal(values.listeners.client.protocol, "PLAINTEXT");
+        assert.deepEqual(values.externalAccess.controller.service.nodePorts, [30092]);
+        assert.equal(values.overrideConfiguration["default.replication.factor"], "1");
+    });
+
+    it("exposes Connect, ksqlDB, Postgres and the console on the kind-mapped NodePorts", () => {
+        const port = (name: string) =>
+            (one("kubernetes:core/v1:Service", name).inputs.spec as any).ports[0].nodePort;
+        assert.deepEqual(
+            [port("connect"), port("ksqldb"), port("postgres"), port("console")],
+            [30083, 30088, 30432, 30080],
+        );
+        assert.equal(program.connectHostUrl, "http://localhost:30083");
+        assert.equal(program.ksqldbHostUrl, "http://localhost:30088");
+    });
+
+    it("keeps the generated Postgres password secret in every registered resource", () => {
+        const secret = one("kubernetes:core/v1:Secret", "postgres-auth");
+        assert.ok(isSecretValue(secret.inputs.stringData), "stringData travels as a secret");
+        for (const r of recorded) {
+            assert.deepEqual(
+                plaintextOccurrences(r.inputs, [MOCK_PASSWORD]),
+                [],
+                `${r.type} ${r.name}`,
+            );
+        }
+    });
+});

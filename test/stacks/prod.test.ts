@@ -1,0 +1,102 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    isSecretValue,
+    one,
+    protectOf,
+    ofType,
+    plaintextOccurrences,
+    recorded,
+    resolve,
+    settle,
+} from "../helpers/mocks";
+import { MOCK_PASSWORD, runStack } from "../helpers/stack";
+
+const PG_PASSWORD = "prod-postgres-password-from-secret-config";
+
+describe("prod stack", () => {
+    let program: Record<string, unknown>;
+    before(async () => {
+        program = await runStack("prod", {
+            overrides: { "ingest-platform:postgresPassword": PG_PASSWORD },
+            secretKeys: ["ingest-platform:postgresPassword"],
+        });
+        await resolve(program.connectUrl as pulumi.Output<string>);
+        await settle();
+    });
+
+    it("runs three combined KRaft nodes with replication 3 and min ISR 2", () => {
+        const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as Record<
+            string,
+            any
+        >;
+        assert.equal(values.controller.replicaCount, 3);
+        assert.equal(values.broker.replicaCount, 0);
+        assert.equal(values.controller.persistence.size, "100Gi");
+        assert.deepEqual(values.overrideConfiguration, {
+            "auto.create.topics.enable": "false",
+            "default.replication.factor": "3",
+            "min.insync.replicas": "2",
+            "offsets.topic.replication.factor": "3",
+            "transaction.state.log.replication.factor": "3",
+            "transaction.state.log.min.isr": "2",
+        });
+        assert.equal(values.externalAccess.enabled, false);
+    });
+
+    it("uses SASL with generated passwords delivered through a Secret, never as chart values", () => {
+        const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as Record<
+            string,
+            any
+        >;
+        assert.equal(values.listeners.client.protocol, "SASL_PLAINTEXT");
+        assert.equal(values.sasl.existingSecret, "kafka-sasl");
+        assert.equal(ofType("random:index/randomPassword:RandomPassword").length, 3);
+        const sasl = one("kubernetes:core/v1:Secret", "kafka-sasl");
+        assert.ok(isSecretValue(sasl.inputs.stringData));
+        const connectEnv = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any)
+            .template.spec.containers[0].env as { name: string; value?: string; valueFrom?: any }[];
+        const pw = connectEnv.find((e) => e.name === "KAFKA_SASL_PASSWORD");
+        assert.deepEqual(pw?.valueFrom, {
+            secretKeyRef: { name: "kafka-sasl", key: "client-passwords" },
+        });
+        assert.match(
+            connectEnv.find((e) => e.name === "CONNECT_SASL_JAAS_CONFIG")?.value ?? "",
+            /password="\$\(KAFKA_SASL_PASSWORD\)"/,
+        );
+    });
+
+    it("protects the stateful components", () => {
+        assert.equal(protectOf("ingest:components:Kafka", "kafka"), true);
+        assert.equal(protectOf("ingest:components:Postgres", "postgres"), true);
+        // Children inherit it, so the PVC-owning StatefulSet and the chart are protected too.
+        assert.equal(protectOf("kubernetes:apps/v1:StatefulSet", "postgres"), true);
+        assert.equal(protectOf("kubernetes:helm.sh/v4:Chart", "kafka"), true);
+        assert.equal(protectOf("ingest:components:KafkaConnect", "connect"), false);
+    });
+
+    it("reaches Connect and ksqlDB through the configured URLs, not NodePorts", () => {
+        assert.equal(program.connectHostUrl, "http://connect.ingest.internal:8083");
+        assert.equal(program.ksqldbHostUrl, "http://ksqldb.ingest.internal:8088");
+        for (const s of ofType("kubernetes:core/v1:Service")) {
+            assert.notEqual((s.inputs.spec as any).type, "NodePort", s.name);
+        }
+    });
+
+    it("uses the secret Postgres password from config, secret everywhere", () => {
+        assert.equal(
+            ofType("random:index/randomPassword:RandomPassword").some(
+                (r) => r.name === "postgres-password",
+            ),
+            false,
+        );
+        for (const r of recorded) {
+            assert.deepEqual(
+                plaintextOccurrences(r.inputs, [PG_PASSWORD, MOCK_PASSWORD]),
+                [],
+                `${r.type} ${r.name}`,
+            );
+        }
+    });
+});
