@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8sTypes from "@pulumi/kubernetes";
-import type { FlumeAgentSpec, FlumeArgs } from "../../components/flume";
+import type { FlumeAgentDefinition, FlumeAgentSpec, FlumeArgs } from "../../components/flume";
 import { one, ofType, recorded, settle, setupMocks } from "../helpers/mocks";
 
 setupMocks({
@@ -36,20 +36,24 @@ const IMAGE = "docker:index/image:Image";
 type DeploymentSpec = k8sTypes.types.output.apps.v1.DeploymentSpec;
 const deployment = (name: string) => one(DEPLOY, name).inputs.spec as DeploymentSpec;
 
-const CARS: FlumeAgentSpec = {
+const carsDef: FlumeAgentDefinition = {
     name: "cars",
-    kafkaBootstrapServers: "kafka.ingest.svc:9092",
     source: { type: "kafka", topics: ["car-transactions-logs"] },
     channel: { type: "memory" },
     sink: { type: "hdfs", path: "/Cars", rollIntervalSeconds: 60 },
 };
 
-const UNORGANIZED: FlumeAgentSpec = {
+const unorganizedDef: FlumeAgentDefinition = {
     name: "unorganized",
-    kafkaBootstrapServers: "kafka.ingest.svc:9092",
     source: { type: "http", port: 8080 },
     channel: { type: "file" },
     sink: { type: "kafka", topic: "UNORGANIZED" },
+};
+
+const CARS: FlumeAgentSpec = { ...carsDef, kafkaBootstrapServers: "kafka.ingest.svc:9092" };
+const UNORGANIZED: FlumeAgentSpec = {
+    ...unorganizedDef,
+    kafkaBootstrapServers: "kafka.ingest.svc:9092",
 };
 
 const CARS_CONF = `# Flume agent "cars" (kafka -> memory -> hdfs).
@@ -252,9 +256,6 @@ void describe("flumeAgentConfig", () => {
     }
 });
 
-const { kafkaBootstrapServers: _c, ...carsDef } = CARS;
-const { kafkaBootstrapServers: _u, ...unorganizedDef } = UNORGANIZED;
-
 async function deploy(name: string, args: Partial<FlumeArgs> = {}) {
     const provider = new k8s.Provider(`${name}-k8s`, {});
     const parents = new Map<string, pulumi.Resource | undefined>();
@@ -304,7 +305,7 @@ void describe("Flume component", () => {
             assert.match(c.provider ?? "", /::fl-k8s::/, c.name);
             assert.equal(parents.get(`${c.type} ${c.name}`), component, c.name);
         }
-        const image = one(IMAGE, "fl-image").inputs as Record<string, unknown>;
+        const image = one(IMAGE, "fl-image").inputs;
         assert.equal(image.imageName, "ingest.local/flume:1.11.0");
         assert.equal(image.skipPush, true);
         assert.equal(
@@ -398,7 +399,7 @@ void describe("Flume component", () => {
 
     void it("pushes to the build registry when one is configured", async () => {
         await deploy("push", { buildRegistry: "ghcr.io/acme" });
-        const image = one(IMAGE, "push-image").inputs as Record<string, unknown>;
+        const image = one(IMAGE, "push-image").inputs;
         assert.equal(image.imageName, "ghcr.io/acme/flume:1.11.0");
         assert.equal(image.skipPush, false);
     });
