@@ -297,7 +297,8 @@ export function loadConfig(): PlatformConfig {
         problems.push(...e.problems);
     }
     // Read raw to learn only whether it is set: the value itself is taken as a secret below.
-    const hasPassword = (pulumi.runtime.getConfig(`${pulumi.getProject()}:postgresPassword`) ?? "") !== "";
+    const hasPassword =
+        (pulumi.runtime.getConfig(`${pulumi.getProject()}:postgresPassword`) ?? "") !== "";
     if (settings?.postgres.externalHost !== undefined && !hasPassword) {
         problems.push(
             "postgresPassword: is required when postgres.externalHost is set (it cannot be generated for " +

@@ -31,7 +31,11 @@ const unitFiles = findTests(join(root, "test"), (f) => f.endsWith(".test.ts") &&
 const serviceFiles = findTests(join(root, "test"), isService);
 
 function run(cmd, args, env = {}) {
-    const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+    const res = spawnSync(cmd, args, {
+        cwd: root,
+        stdio: "inherit",
+        env: { ...process.env, ...env },
+    });
     if (res.status !== 0) process.exit(res.status ?? 1);
 }
 
@@ -60,7 +64,14 @@ if (mode === "services" || (mode === "all" && process.env.TEST_SERVICES === "1")
         // Files share one set of services, so they run one at a time.
         run(
             process.execPath,
-            ["--import", "tsx", "scripts/services/run.ts", "--", process.execPath, ...nodeTest(serviceFiles, 1)],
+            [
+                "--import",
+                "tsx",
+                "scripts/services/run.ts",
+                "--",
+                process.execPath,
+                ...nodeTest(serviceFiles, 1),
+            ],
             { TEST_SERVICES: "1" },
         );
     }
