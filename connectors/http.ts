@@ -11,7 +11,7 @@
  * - Every other failure becomes an {@link HttpError} naming method, URL, status and the server's
  *   own message, with secret values (`redact`) and URL credentials removed.
  */
-import axios from "axios";
+import type * as axiosTypes from "axios";
 
 /** HTTP methods the providers use. */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -48,7 +48,10 @@ export interface RetryPolicy<T = unknown> {
     readonly maxAttempts?: number;
     /** Statuses meaning "try again shortly", e.g. `[409]` for a Connect rebalance. Defaults to none. */
     readonly statuses?: readonly number[];
-    /** Finer test for a status in `statuses`; return false to fail at once (409 "already exists"). */
+    /**
+     * Finer test for a status in `statuses`; return false for a permanent error (Connect 409
+     * "already exists"), which then fails unless it is an unknown outcome (see `reconcile`).
+     */
     readonly isRetryable?: (err: HttpError) => boolean;
     /** Retry when no response came back (refused, reset, client timeout). Defaults to true. */
     readonly connectionErrors?: boolean;
@@ -128,6 +131,10 @@ export async function request<T = unknown>(opts: RequestOptions<T>): Promise<Htt
     const deadline = started + (policy?.deadlineMs ?? 120_000);
     const clean = (s: string) => redactText(s, opts.redact ?? []);
     const url = clean(stripCredentials(opts.url));
+    // Required here, not imported at module level: the provider is serialized into the state, and
+    // an import is captured through loader interop wrappers the closure serializer cannot walk.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const axios = require("axios") as typeof axiosTypes;
     const client = axios.create({
         timeout: opts.timeoutMs ?? 60_000,
         validateStatus: () => true,
@@ -200,8 +207,8 @@ function classify(
         if (policy.reconcile) return "reconcile";
         return idempotent ? "retry" : "fail";
     }
-    if (policy.statuses?.includes(err.status)) {
-        return (policy.isRetryable?.(err) ?? true) ? "retry" : "fail";
+    if (policy.statuses?.includes(err.status) && (policy.isRetryable?.(err) ?? true)) {
+        return "retry";
     }
     const timedOut =
         err.status === 504 || (err.status === 500 && /timed? ?out/i.test(err.serverMessage));

@@ -1,2 +1,3 @@
 /** Dynamic resources that manage the pipeline inside the platform, and their shared HTTP helper. */
 export * from "./http";
+export * from "./kafkaConnector";

@@ -34,6 +34,7 @@ type Handler = (req: StubRequest) => StubReply | Promise<StubReply>;
 export class HttpStub {
     readonly requests: StubRequest[] = [];
     private readonly routes = new Map<string, Handler>();
+    private fallbackHandler?: Handler;
 
     private constructor(
         private readonly server: http.Server,
@@ -63,6 +64,12 @@ export class HttpStub {
         return this;
     }
 
+    /** Answers every request that no {@link route} matches (e.g. a fake server's router). */
+    fallback(handler: Handler): this {
+        this.fallbackHandler = handler;
+        return this;
+    }
+
     /** Requests received for `method path`. */
     calls(method: string, path: string): StubRequest[] {
         return this.requests.filter((r) => r.method === method && r.path === path);
@@ -71,6 +78,7 @@ export class HttpStub {
     /** Forgets routes and recorded requests. */
     reset(): void {
         this.routes.clear();
+        this.fallbackHandler = undefined;
         this.requests.length = 0;
     }
 
@@ -93,7 +101,8 @@ export class HttpStub {
             headers: req.headers,
         };
         this.requests.push(recorded);
-        const handler = this.routes.get(`${recorded.method} ${recorded.path}`);
+        const handler =
+            this.routes.get(`${recorded.method} ${recorded.path}`) ?? this.fallbackHandler;
         const reply: StubReply = handler
             ? await handler(recorded)
             : {
