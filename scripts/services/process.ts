@@ -33,6 +33,12 @@ export interface RunningProcess extends ProcessSpec {
 // Every process launched by this Node process, so that a launcher can stop what it started even
 // when a start-up wait failed before the process was handed back.
 const launched: RunningProcess[] = [];
+let refusing: string | undefined;
+
+/** Makes every later {@link launch} throw `reason` (a launcher that is tearing down calls this). */
+export function refuseLaunches(reason: string): void {
+    refusing = reason;
+}
 
 /** Processes started by {@link launch} in this Node process, oldest first. */
 export function launchedProcesses(): readonly RunningProcess[] {
@@ -50,6 +56,7 @@ export function launch(
     spec: ProcessSpec,
     secretEnv: Readonly<Record<string, string>> = {},
 ): RunningProcess {
+    if (refusing) throw new Error(`${spec.name}: not started: ${refusing}`);
     mkdirSync(dirname(spec.logFile), { recursive: true });
     const fd = openSync(spec.logFile, "a");
     try {

@@ -13,7 +13,13 @@ import { launchConnectWorker, prepareConnect, waitConnectReady } from "./connect
 import { HDFS_SUPERUSER, startHdfs, type HdfsService } from "./hdfs";
 import { startKafka, type KafkaService } from "./kafka";
 import { javaClasspath } from "./maven";
-import { launchedProcesses, stopProcess, type RunningProcess } from "./process";
+import {
+    javaExecutable,
+    launchedProcesses,
+    refuseLaunches,
+    stopProcess,
+    type RunningProcess,
+} from "./process";
 import { startPostgres, type PostgresService } from "./postgres";
 import {
     readState,
@@ -23,7 +29,7 @@ import {
     type ServiceName,
     type ServicesState,
 } from "./state";
-import { freePort, tailFile } from "./util";
+import { freePort, runCommand as capture, tailFile } from "./util";
 
 function log(message: string): void {
     process.stderr.write(`[services] ${message}\n`);
@@ -165,6 +171,7 @@ async function teardown(
     logsDir: string,
     failed: boolean,
 ): Promise<void> {
+    refuseLaunches("the services are being torn down");
     const byPid = new Map<number, RunningProcess>();
     for (const p of launchedProcesses()) byPid.set(p.pid, p);
     if (existsSync(stateFile)) {
@@ -199,6 +206,23 @@ async function teardown(
     log(`logs kept in ${logsDir}`);
 }
 
+/** Tools the selected services need that cannot be run, each with how to get it. */
+async function missingTools(services: readonly ServiceName[]): Promise<string[]> {
+    const works = (cmd: string, args: string[]): Promise<boolean> =>
+        capture(cmd, args).then(
+            (r) => r.code === 0,
+            () => false,
+        );
+    const missing: string[] = [];
+    if (services.some((s) => s !== "postgres")) {
+        if (!(await works(javaExecutable(), ["-version"]))) {
+            missing.push("no java (apt-get install openjdk-17-jdk-headless, or set JAVA_HOME)");
+        }
+        if (!(await works("mvn", ["-v"]))) missing.push("no mvn (apt-get install maven)");
+    }
+    return missing;
+}
+
 async function main(): Promise<number> {
     const sep = process.argv.indexOf("--");
     const command = sep >= 0 ? process.argv.slice(sep + 1) : [];
@@ -207,6 +231,11 @@ async function main(): Promise<number> {
         return 2;
     }
     const services = selectedServices(process.env.SERVICES);
+    const missing = await missingTools(services);
+    if (missing.length > 0) {
+        log(`cannot start ${services.join(", ")}: ${missing.join("; ")}`);
+        return 1;
+    }
     const root = mkdtempSync(join(tmpdir(), "ingest-services-"));
     // Traversable by the unprivileged user PostgreSQL runs as; listing stays private.
     chmodSync(root, 0o711);
