@@ -148,7 +148,13 @@ export async function request<T = unknown>(opts: RequestOptions<T>): Promise<Htt
                 method: opts.method,
                 url: opts.url,
                 data: opts.data,
-                headers: { Accept: "application/json", ...opts.headers },
+                headers: {
+                    Accept: "application/json",
+                    // axios would label an empty body form-urlencoded, which Connect's JSON-only
+                    // resources answer with 415; send no content type when there is no body.
+                    ...(opts.data === undefined ? { "Content-Type": false } : {}),
+                    ...opts.headers,
+                },
             });
             const headers = flatHeaders(res.headers);
             const data = parseBody(res.data) as T;

@@ -61,6 +61,21 @@ void describe("request", () => {
         assert.equal(call.headers["content-type"], "application/vnd.ksql.v1+json");
     });
 
+    void it("labels a JSON body as JSON and sends no content type without a body", async () => {
+        stub.route("PUT", "/connectors/a/pause", [{ status: 202 }]);
+        stub.route("PUT", "/connectors/a/config", [{ status: 200, body: {} }]);
+        await request({ method: "PUT", url: `${stub.url}/connectors/a/pause` });
+        await request({ method: "PUT", url: `${stub.url}/connectors/a/config`, data: { a: "1" } });
+        assert.equal(
+            stub.calls("PUT", "/connectors/a/pause")[0].headers["content-type"],
+            undefined,
+        );
+        assert.equal(
+            stub.calls("PUT", "/connectors/a/config")[0].headers["content-type"],
+            "application/json",
+        );
+    });
+
     void it("reports method, URL, status and the Connect message", async () => {
         stub.route("GET", "/connectors/x/status", [
             { status: 404, body: { error_code: 404, message: "No status found for connector x" } },

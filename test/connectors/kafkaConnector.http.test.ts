@@ -43,6 +43,14 @@ class FakeWorker {
             status: 404,
             body: { error_code: 404, message: `Connector ${n} not found` },
         });
+        const type = req.headers["content-type"];
+        if (type !== undefined && !type.startsWith("application/json")) {
+            // Connect's resources consume JSON only (Jersey answers 415 otherwise).
+            return {
+                status: 415,
+                body: { error_code: 415, message: "HTTP 415 Unsupported Media Type" },
+            };
+        }
         if (req.method === "GET" && req.path === "/") {
             return { status: 200, body: { version: "4.0.0", commit: "x", kafka_cluster_id: "k" } };
         }

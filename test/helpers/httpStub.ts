@@ -25,10 +25,50 @@ export interface StubRequest {
     readonly query: URLSearchParams;
     /** Parsed JSON body, the raw text if not JSON, `undefined` if empty. */
     readonly body: unknown;
+    /** The body exactly as received. */
+    readonly raw: string;
     readonly headers: http.IncomingHttpHeaders;
 }
 
-type Handler = (req: StubRequest) => StubReply | Promise<StubReply>;
+/** Computes the reply to one request. */
+export type Handler = (req: StubRequest) => StubReply | Promise<StubReply>;
+
+/** One request forwarded by {@link forwardTo} and what came back (0 = no response). */
+export interface Forwarded {
+    readonly method: string;
+    readonly path: string;
+    readonly status: number;
+    readonly message?: string;
+}
+
+/**
+ * A handler that forwards every request to a real server at `target` and logs each status, so a
+ * test can count what the client saw (e.g. 409s during a rebalance). When the server cannot be
+ * reached the client's connection is dropped, as a reset would be.
+ */
+export function forwardTo(target: string, log: Forwarded[]): Handler {
+    return async (req) => {
+        const query = req.query.toString();
+        const url = `${target}${encodeURI(req.path)}${query ? `?${query}` : ""}`;
+        try {
+            const type = req.headers["content-type"];
+            const res = await fetch(url, {
+                method: req.method,
+                headers: type ? { "Content-Type": type } : {},
+                body: req.raw === "" ? undefined : req.raw,
+            });
+            const text = await res.text();
+            const message =
+                res.status >= 400 ? (parse(text) as { message?: string })?.message : undefined;
+            log.push({ method: req.method, path: req.path, status: res.status, message });
+            return { status: res.status, body: text };
+        } catch (e) {
+            const cause = (e as { cause?: { code?: string } }).cause?.code ?? String(e);
+            log.push({ method: req.method, path: req.path, status: 0, message: cause });
+            return { status: 0, destroy: true };
+        }
+    };
+}
 
 /** A scripted HTTP server on a free loopback port. */
 export class HttpStub {
@@ -98,6 +138,7 @@ export class HttpStub {
             path: decodeURIComponent(u.pathname),
             query: u.searchParams,
             body: parse(raw),
+            raw,
             headers: req.headers,
         };
         this.requests.push(recorded);
