@@ -318,9 +318,8 @@ async function ensure(i: HdfsDirectoryInputs): Promise<HdfsDirectoryOutputs> {
     let st = await fileStatus(i);
     if (st && st.type !== "DIRECTORY") throw fileInTheWay(i, st.type);
     if (!st) {
-        const made = await webhdfs<{ boolean: boolean }>(i, "PUT", "MKDIRS", {
-            permission: i.permission,
-        });
+        // No mode here: MKDIRS would give it to every missing parent too; set it below instead.
+        const made = await webhdfs<{ boolean: boolean }>(i, "PUT", "MKDIRS");
         if (made.data.boolean !== true) {
             throw new HdfsDirectoryError(
                 "failed",
@@ -329,7 +328,6 @@ async function ensure(i: HdfsDirectoryInputs): Promise<HdfsDirectoryOutputs> {
         }
         st = await fileStatus(i);
     }
-    // MKDIRS applies the NameNode's umask, so the mode is set explicitly when it differs.
     if (st && canonicalPermission(st.permission) !== i.permission) {
         await webhdfs(i, "PUT", "SETPERMISSION", { permission: i.permission });
     }

@@ -318,7 +318,7 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
         const res = await m.hdfsDirectoryProvider.create(inputs());
         assert.deepEqual(calls(), [
             "GET GETFILESTATUS",
-            "PUT MKDIRS permission=755",
+            "PUT MKDIRS",
             "GET GETFILESTATUS",
             "GET GETFILESTATUS",
         ]);
@@ -333,7 +333,7 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
         });
     });
 
-    void it("sets the mode explicitly when MKDIRS' umask changed it, and sets owner and group", async () => {
+    void it("sets the mode after a mode-less MKDIRS (so new parents keep the default) and sets owner and group", async () => {
         const done = status({ permission: "1777", owner: "connect", group: "writers" });
         serve(PATH, {
             GETFILESTATUS: [missing, status(), done],
@@ -346,7 +346,7 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
         );
         assert.deepEqual(calls(), [
             "GET GETFILESTATUS",
-            "PUT MKDIRS permission=1777",
+            "PUT MKDIRS",
             "GET GETFILESTATUS",
             "PUT SETPERMISSION permission=1777",
             "PUT SETOWNER owner=connect group=writers",
