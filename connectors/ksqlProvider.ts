@@ -1,0 +1,300 @@
+/**
+ * The dynamic provider behind {@link KsqlStream} and {@link KsqlTable}: one ksqlDB stream or
+ * table, either declared over a Kafka topic (columns, key, formats) or derived with
+ * `CREATE … AS SELECT` (and then fed by a persistent query).
+ *
+ * - diff: `CREATE OR REPLACE` only where ksqlDB upgrades in place — a new filter, columns or
+ *   projections appended at the end — and a replacement (drop, then create) for anything else:
+ *   name, kind, topic, formats, key columns, source, grouping, reordered or removed columns.
+ *   https://docs.ksqldb.io/en/latest/how-to-guides/update-a-running-persistent-query/
+ * - read: `DESCRIBE … EXTENDED`; the observed kind, topic, formats and columns replace the
+ *   declared ones so drift shows in the next diff, a derived source whose query is no longer
+ *   running is restarted, and a source dropped out of band is reported gone.
+ * - delete: terminate the queries that read from or write into the source (ids found at delete
+ *   time; they are not stable), then `DROP … IF EXISTS [DELETE TOPIC]`. Streams or tables built
+ *   from this one block the drop in ksqlDB 0.15+; the provider fails before terminating anything.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import {
+    describeSource,
+    executeCommand,
+    KsqlError,
+    type KsqlCallOptions,
+    type KsqlSourceDescription,
+} from "./ksqlClient";
+import { KSQL_PROVIDER_VERSION, normalizeKsqlInputs } from "./ksqlInputs";
+import {
+    createStatement,
+    dropStatement,
+    isDerived,
+    schemaToType,
+    terminateStatement,
+    type KsqlColumn,
+    type KsqlSourceDefinition,
+} from "./ksqlSql";
+
+export { KSQL_PROVIDER_VERSION };
+
+/** Plain inputs of the provider, as {@link normalizeKsqlInputs} leaves them. */
+export interface KsqlSourceInputs extends KsqlSourceDefinition {
+    /** ksqlDB REST root. */
+    readonly ksqlUrl: string;
+    /** `streamsProperties` sent with CREATE, e.g. `{"auto.offset.reset": "earliest"}`. */
+    readonly streamsProperties: Record<string, string>;
+    /** Delete the Kafka topic on DROP. */
+    readonly deleteTopic: boolean;
+    /** How long to retry transient errors and wait for commands, in seconds. */
+    readonly waitTimeoutSeconds: number;
+    /** Provider behaviour version. */
+    readonly providerVersion: string;
+}
+
+/** State of one stream or table: its inputs plus what the server reported. */
+export interface KsqlSourceOutputs extends KsqlSourceInputs {
+    /** The Kafka topic the source uses (the server's default when not declared). */
+    readonly kafkaTopic: string;
+    /** Columns as the server describes them, key columns first. */
+    readonly schemaColumns: KsqlColumn[];
+    /** The persistent query feeding a derived source; `""` over a topic or when not running. */
+    readonly queryId: string;
+    /** The statement the server stored for the source. */
+    readonly statementText: string;
+    /** Command sequence number of the last command this resource ran; -1 before any. */
+    readonly commandSequenceNumber: number;
+}
+
+/** Fields whose change only needs new state; every other difference is handled below. */
+const STATE_ONLY = [
+    "ksqlUrl",
+    "streamsProperties",
+    "deleteTopic",
+    "waitTimeoutSeconds",
+    "providerVersion",
+];
+
+/**
+ * Decides how a change is applied: `replaces` lists fields ksqlDB cannot change in place.
+ * Pure, so it runs in preview; values not known yet count as changed.
+ */
+export function diffKsqlSource(
+    olds: KsqlSourceOutputs,
+    news: KsqlSourceInputs,
+): pulumi.dynamic.DiffResult {
+    const replaces: string[] = [];
+    const updates: string[] = [];
+    const differs = (k: keyof KsqlSourceInputs) => !sameValue(olds[k], news[k]);
+    for (const k of ["kind", "name", "topic", "keyFormat", "valueFormat"] as const) {
+        if (differs(k)) replaces.push(k);
+    }
+    if (isDerived(olds) !== isDerived(news)) {
+        replaces.push(isDerived(news) ? "from" : "columns");
+    } else if (!isDerived(news)) {
+        if (differs("columns")) {
+            const inPlace = appendsOnly(olds.columns ?? [], news.columns);
+            (inPlace ? updates : replaces).push("columns");
+        }
+    } else {
+        const aggregate = (olds.groupBy?.length ?? 0) > 0 || (news.groupBy?.length ?? 0) > 0;
+        if (differs("from")) replaces.push("from");
+        if (differs("groupBy")) replaces.push("groupBy");
+        if (differs("select")) {
+            const inPlace = !aggregate && appendsOnly(olds.select ?? ["*"], news.select);
+            (inPlace ? updates : replaces).push("select");
+        }
+        if (differs("where")) (aggregate ? replaces : updates).push("where");
+        // Refresh found the feeding query gone: CREATE OR REPLACE starts it again.
+        if (!olds.queryId) updates.push("queryId");
+    }
+    for (const k of STATE_ONLY) if (differs(k as keyof KsqlSourceInputs)) updates.push(k);
+    return {
+        changes: replaces.length + updates.length > 0,
+        replaces,
+        // The name is the identity in ksqlDB: the old source must go before the new one exists.
+        deleteBeforeReplace: true,
+    };
+}
+
+/** True when `next` keeps every element of `prev` in place and only adds at the end. */
+function appendsOnly<T>(prev: readonly T[], next: readonly T[] | undefined): boolean {
+    if (!Array.isArray(next) || isUnknown(next)) return false;
+    const keys = (xs: readonly T[]) => xs.filter((x) => (x as KsqlColumn).key === true);
+    if (!sameValue(keys(prev), keys(next))) return false;
+    return next.length >= prev.length && prev.every((x, i) => sameValue(x, next[i]));
+}
+
+/** The provider; every method builds its own client from the inputs (nothing is captured). */
+export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
+    check(_olds: unknown, news: Record<string, unknown>) {
+        return Promise.resolve(normalizeKsqlInputs(news));
+    },
+
+    diff(_id: string, olds: KsqlSourceOutputs, news: KsqlSourceInputs) {
+        return Promise.resolve(diffKsqlSource(olds, news));
+    },
+
+    async create(inputs: KsqlSourceInputs) {
+        const opts = callOptions(inputs);
+        const result = await executeCommand(opts, createStatement(inputs, false));
+        const outs = await observe(inputs, result.commandSequenceNumber);
+        return { id: inputs.name, outs };
+    },
+
+    async read(id: string, props: KsqlSourceOutputs) {
+        const desc = await describeSource(callOptions(props), props.name);
+        if (!desc) return {};
+        const observed = refreshed(props, desc);
+        return { id, props: observed, inputs: inputsOf(observed) };
+    },
+
+    async update(_id: string, olds: KsqlSourceOutputs, news: KsqlSourceInputs) {
+        const opts = callOptions(news);
+        const live = await describeSource(opts, news.name);
+        let seq = olds.commandSequenceNumber ?? -1;
+        const restart = isDerived(news) && !feedingQuery(live);
+        if (!live || restart || createStatement(olds, false) !== createStatement(news, false)) {
+            const statement = createStatement(news, live !== undefined);
+            const result = await executeCommand({ ...opts, commandSequenceNumber: seq }, statement);
+            seq = result.commandSequenceNumber;
+        }
+        return { outs: await observe(news, seq) };
+    },
+
+    async delete(_id: string, props: KsqlSourceOutputs) {
+        const opts = callOptions(props);
+        const desc = await describeSource(opts, props.name);
+        if (!desc || desc.type !== props.kind) return;
+        const dependents = desc.sourceConstraints ?? [];
+        if (dependents.length > 0) {
+            throw new Error(
+                `cannot drop ${props.kind} ${props.name}: ${dependents.join(", ")} ` +
+                    "were created from it and ksqlDB refuses to drop a source other streams or " +
+                    "tables read from. Delete them first (declare them with dependsOn on this " +
+                    "resource so Pulumi orders it), then retry.",
+            );
+        }
+        let seq = props.commandSequenceNumber ?? -1;
+        const ids = new Set([...desc.writeQueries, ...desc.readQueries].map((q) => q.id));
+        for (const id of ids) {
+            try {
+                const r = await executeCommand(
+                    { ...opts, commandSequenceNumber: seq },
+                    terminateStatement(id),
+                );
+                seq = r.commandSequenceNumber;
+            } catch (e) {
+                // Gone since DESCRIBE (e.g. dropped with its source): fine; anything else is not.
+                const again = await describeSource(opts, props.name);
+                const still = [...(again?.writeQueries ?? []), ...(again?.readQueries ?? [])];
+                if (still.some((q) => q.id === id)) throw e;
+            }
+        }
+        const drop = dropStatement(props.kind, props.name, props.deleteTopic === true);
+        await executeCommand({ ...opts, commandSequenceNumber: seq }, drop);
+    },
+};
+
+/** The input part of a state, for diffs after a refresh. */
+function inputsOf(o: KsqlSourceOutputs): KsqlSourceInputs {
+    return {
+        ksqlUrl: o.ksqlUrl,
+        kind: o.kind,
+        name: o.name,
+        topic: o.topic,
+        columns: o.columns,
+        keyFormat: o.keyFormat,
+        valueFormat: o.valueFormat,
+        select: o.select,
+        from: o.from,
+        where: o.where,
+        groupBy: o.groupBy,
+        streamsProperties: o.streamsProperties,
+        deleteTopic: o.deleteTopic,
+        waitTimeoutSeconds: o.waitTimeoutSeconds,
+        providerVersion: o.providerVersion,
+    };
+}
+
+function callOptions(inputs: KsqlSourceInputs): KsqlCallOptions {
+    return {
+        url: inputs.ksqlUrl,
+        streamsProperties: inputs.streamsProperties,
+        deadlineMs: (inputs.waitTimeoutSeconds ?? 120) * 1000,
+    };
+}
+
+/** DESCRIBE after a write (waiting for `seq`) and the outputs built from it. */
+async function observe(inputs: KsqlSourceInputs, seq: number): Promise<KsqlSourceOutputs> {
+    const desc = await describeSource(
+        { ...callOptions(inputs), commandSequenceNumber: seq },
+        inputs.name,
+    );
+    if (!desc) {
+        const what = `${inputs.kind} ${inputs.name}`;
+        throw new KsqlError(
+            createStatement(inputs, false),
+            `${what} is missing right after it was written`,
+        );
+    }
+    return {
+        ...inputs,
+        kafkaTopic: desc.topic,
+        schemaColumns: observedColumns(desc),
+        queryId: feedingQuery(desc)?.id ?? "",
+        statementText: desc.statement,
+        commandSequenceNumber: seq,
+    };
+}
+
+/** State after a refresh: observed values replace the declared ones they correspond to. */
+function refreshed(props: KsqlSourceOutputs, desc: KsqlSourceDescription): KsqlSourceOutputs {
+    const columns = observedColumns(desc);
+    const keyless = !columns.some((c) => c.key);
+    // A keyless stream may report its key format as NONE; that is not drift.
+    const keyFormat = keyless && desc.keyFormat === "NONE" ? props.keyFormat : desc.keyFormat;
+    return {
+        ...props,
+        kind: desc.type,
+        ...(isDerived(props) ? {} : { columns }),
+        ...(props.topic !== undefined ? { topic: desc.topic } : {}),
+        ...(props.keyFormat !== undefined ? { keyFormat } : {}),
+        ...(props.valueFormat !== undefined ? { valueFormat: desc.valueFormat } : {}),
+        kafkaTopic: desc.topic,
+        schemaColumns: columns,
+        queryId: feedingQuery(desc)?.id ?? "",
+        statementText: desc.statement,
+    };
+}
+
+function observedColumns(desc: KsqlSourceDescription): KsqlColumn[] {
+    return desc.fields
+        .filter((f) => f.type === undefined || f.type === "KEY")
+        .map((f) => ({ name: f.name, type: schemaToType(f.schema), key: f.type === "KEY" }));
+}
+
+/** The `CREATE … AS SELECT` query writing into the source (INSERT INTO queries excluded). */
+function feedingQuery(desc: KsqlSourceDescription | undefined) {
+    return desc?.writeQueries.find((q) => /^\s*CREATE\b/i.test(q.queryString));
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN || (Array.isArray(v) && v.some(isUnknown));
+}
+
+/** Deep equality that ignores key order and treats missing, undefined and null alike. */
+export function sameValue(a: unknown, b: unknown): boolean {
+    if (isUnknown(a) || isUnknown(b)) return false;
+    if (a === undefined || a === null) return b === undefined || b === null;
+    if (Array.isArray(a)) {
+        return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+    }
+    if (typeof a === "object") {
+        if (typeof b !== "object" || b === null || Array.isArray(b)) return false;
+        const ra = a as Record<string, unknown>;
+        const rb = b as Record<string, unknown>;
+        const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+        return [...keys].every((k) => sameValue(ra[k], rb[k]));
+    }
+    return a === b;
+}
