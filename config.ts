@@ -156,6 +156,42 @@ const consoleSchema = z
     })
     .prefault({});
 
+const hdfsDirectorySchema = z.strictObject({
+    path: z.string().regex(/^\/[^\s]*$/, "must be an absolute HDFS path such as /grid-wattage"),
+    permission: z
+        .string()
+        .regex(/^[0-1]?[0-7]{3}$/, "must be an octal permission such as 755")
+        .default("755"),
+    owner: z.string().min(1).optional(),
+    group: z.string().min(1).optional(),
+});
+
+const hdfsSchema = z
+    .strictObject({
+        enabled: z.boolean().default(true),
+        image: image("docker.io", "apache/hadoop", "3.4.1"),
+        datanodes: z.number().int().min(1).max(20).default(2),
+        namenodeStorage: storage("10Gi"),
+        datanodeStorage: storage("20Gi"),
+        namenodeResources: resources("250m", "1Gi", "1", "2Gi"),
+        datanodeResources: resources("250m", "1Gi", "1", "2Gi"),
+        /** Keep PVCs when the StatefulSets are deleted or scaled down. */
+        retainVolumes: z.boolean().default(true),
+        webhdfsNodePort: nodePort.optional(),
+        /** WebHDFS base URL reachable from the machine running pulumi (…/webhdfs/v1). */
+        webhdfsUrl: httpUrl.optional(),
+        /** HDFS superuser the directory resources act as: the user the namenode runs as. */
+        adminUser: z.string().min(1).default("hadoop"),
+        /** The folder layout of the seed pipelines, owned by the writer of each. */
+        directories: z.array(hdfsDirectorySchema).default([
+            { path: "/unorganized", permission: "755", owner: "connect" },
+            { path: "/grid-wattage", permission: "755", owner: "connect" },
+            { path: "/old-telemetry", permission: "755", owner: "sqoop" },
+            { path: "/Cars", permission: "755", owner: "flume" },
+        ]),
+    })
+    .prefault({});
+
 /** Schema of every structured config key the program reads. */
 export const configSchema = z
     .strictObject({
@@ -167,6 +203,7 @@ export const configSchema = z
         ksqldb: ksqldbSchema,
         postgres: postgresSchema,
         console: consoleSchema,
+        hdfs: hdfsSchema,
     })
     .superRefine((c, ctx) => {
         const brokers = c.kafka.replicas;
@@ -223,6 +260,7 @@ const examples: Record<string, string> = {
         "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:22])')",
     "connect.url": "http://localhost:30083",
     "ksqldb.url": "http://localhost:30088",
+    "hdfs.webhdfsUrl": "http://localhost:30870/webhdfs/v1",
 };
 
 function exampleValue(issue: z.core.$ZodIssue): string {

@@ -6,8 +6,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Console, KAFKA_CLIENT_USER, Kafka, KafkaConnect, KsqlDb, Postgres } from "./components";
+import {
+    Console,
+    Hdfs,
+    KAFKA_CLIENT_USER,
+    Kafka,
+    KafkaConnect,
+    KsqlDb,
+    Postgres,
+} from "./components";
 import { loadConfig } from "./config";
+import { HdfsDirectory } from "./connectors/hdfsDirectory";
 
 const cfg = loadConfig();
 
@@ -96,6 +105,29 @@ const postgres =
           )
         : undefined;
 
+const hdfs = cfg.hdfs.enabled
+    ? new Hdfs(
+          "hdfs",
+          {
+              namespace: ns,
+              image: cfg.hdfs.image,
+              datanodes: cfg.hdfs.datanodes,
+              namenodeStorage: cfg.hdfs.namenodeStorage.size,
+              datanodeStorage: cfg.hdfs.datanodeStorage.size,
+              storageClass: cfg.hdfs.datanodeStorage.storageClass,
+              namenodeResources: cfg.hdfs.namenodeResources,
+              datanodeResources: cfg.hdfs.datanodeResources,
+              webhdfsNodePort: cfg.hdfs.webhdfsNodePort,
+              hostAddress: "localhost",
+              pvcRetention: cfg.hdfs.retainVolumes
+                  ? { whenDeleted: "Retain", whenScaled: "Retain" }
+                  : { whenDeleted: "Delete", whenScaled: "Delete" },
+          },
+          { ...stateful, dependsOn: [namespace] },
+      )
+    : undefined;
+const webhdfsHostUrl = cfg.hdfs.webhdfsUrl ?? hdfs?.hostWebhdfsUrl;
+
 const connect = new KafkaConnect(
     "connect",
     {
@@ -109,9 +141,30 @@ const connect = new KafkaConnect(
         replicationFactor,
         nodePort: cfg.connect.nodePort,
         resources: cfg.connect.resources,
+        hadoopConfigMapName: hdfs?.configMapName,
     },
     { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
 );
+
+// The seed pipelines' HDFS folder layout, declared through WebHDFS from this machine.
+const hdfsDirectories =
+    hdfs && webhdfsHostUrl
+        ? cfg.hdfs.directories.map(
+              (d) =>
+                  new HdfsDirectory(
+                      `hdfs-dir${d.path.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}`,
+                      {
+                          webhdfsUrl: webhdfsHostUrl,
+                          path: d.path,
+                          permission: d.permission,
+                          owner: d.owner,
+                          group: d.group,
+                          user: cfg.hdfs.adminUser,
+                      },
+                      { dependsOn: [hdfs] },
+                  ),
+          )
+        : [];
 
 const ksqldb = cfg.ksqldb.enabled
     ? new KsqlDb(
@@ -162,6 +215,10 @@ export const connectHostUrl = hostUrl(cfg.connect.url, cfg.connect.nodePort);
 export const connectImage = connect.image;
 export const ksqldbUrl = ksqldb?.url;
 export const ksqldbHostUrl = ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : undefined;
+export const hdfsRpcUrl = hdfs?.rpcUrl;
+export const webhdfsUrl = hdfs?.webhdfsUrl;
+export const webhdfsHost = webhdfsHostUrl;
+export const hdfsDirectoryPaths = hdfsDirectories.map((d) => d.path);
 export const postgresJdbcUrl = postgres?.jdbcUrl;
 export const postgresPasswordSecret = postgres?.passwordSecretName;
 export const consoleUrl = console?.url;

@@ -1,6 +1,8 @@
 /** The platform's workload components. */
 export * from "./common";
 export * from "./console";
+export * from "./flume";
+export * from "./hdfs";
 export * from "./kafka";
 export * from "./kafkaConnect";
 export * from "./ksqlDb";

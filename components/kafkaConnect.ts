@@ -110,8 +110,13 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
             );
         }
     }
-    if (args.hadoopConfigMapName !== undefined)
-        env.push({ name: "HADOOP_CONF_DIR", value: "/etc/hadoop/conf" });
+    if (args.hadoopConfigMapName !== undefined) {
+        // The HDFS sink writes as this user (simple auth); HDFS directories are owned by it.
+        env.push(
+            { name: "HADOOP_CONF_DIR", value: "/etc/hadoop/conf" },
+            { name: "HADOOP_USER_NAME", value: "connect" },
+        );
+    }
     return env;
 }
 

@@ -24,6 +24,7 @@ describe("dev stack", () => {
         assert.deepEqual(got, [
             "docker:index/image:Image connect-image",
             "ingest:components:Console console",
+            "ingest:components:Hdfs hdfs",
             "ingest:components:Kafka kafka",
             "ingest:components:KafkaConnect connect",
             "ingest:components:KsqlDb ksqldb",
@@ -32,17 +33,28 @@ describe("dev stack", () => {
             "kubernetes:apps/v1:Deployment console",
             "kubernetes:apps/v1:Deployment ksqldb",
             "kubernetes:apps/v1:Deployment ksqldb-cli",
+            "kubernetes:apps/v1:StatefulSet hdfs-datanode",
+            "kubernetes:apps/v1:StatefulSet hdfs-namenode",
             "kubernetes:apps/v1:StatefulSet postgres",
+            "kubernetes:core/v1:ConfigMap hdfs-hadoop-conf",
             "kubernetes:core/v1:ConfigMap postgres-init",
             "kubernetes:core/v1:Namespace namespace",
             "kubernetes:core/v1:Secret kafka-kraft",
             "kubernetes:core/v1:Secret postgres-auth",
             "kubernetes:core/v1:Service connect",
             "kubernetes:core/v1:Service console",
+            "kubernetes:core/v1:Service hdfs-datanode-headless",
+            "kubernetes:core/v1:Service hdfs-namenode",
+            "kubernetes:core/v1:Service hdfs-namenode-headless",
+            "kubernetes:core/v1:Service hdfs-webhdfs",
             "kubernetes:core/v1:Service ksqldb",
             "kubernetes:core/v1:Service postgres",
             "kubernetes:core/v1:Service postgres-headless",
             "kubernetes:helm.sh/v4:Chart kafka",
+            "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-cars",
+            "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-grid-wattage",
+            "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-old-telemetry",
+            "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-unorganized",
             "pulumi:providers:kubernetes k8s",
             "random:index/randomPassword:RandomPassword postgres-password",
         ]);
@@ -81,6 +93,26 @@ describe("dev stack", () => {
         );
         assert.equal(program.connectHostUrl, "http://localhost:30083");
         assert.equal(program.ksqldbHostUrl, "http://localhost:30088");
+    });
+
+    it("declares the seed HDFS folder layout through WebHDFS on the kind NodePort", () => {
+        const dirs = recorded.filter(
+            (r) => r.type === "pulumi-nodejs:dynamic/ingest:HdfsDirectory",
+        );
+        assert.deepEqual(
+            dirs.map((d) => [d.inputs.path, d.inputs.owner, d.inputs.permission]),
+            [
+                ["/unorganized", "connect", "755"],
+                ["/grid-wattage", "connect", "755"],
+                ["/old-telemetry", "sqoop", "755"],
+                ["/Cars", "flume", "755"],
+            ],
+        );
+        for (const d of dirs) {
+            assert.equal(d.inputs.webhdfsUrl, "http://localhost:30870/webhdfs/v1");
+            assert.equal(d.inputs.user, "hadoop");
+            assert.notEqual(d.inputs.deleteContents, true, "data is never dropped by default");
+        }
     });
 
     it("keeps the generated Postgres password secret in every registered resource", () => {
