@@ -127,5 +127,12 @@ export function validateHdfsSettings(s: HdfsSettings): string[] {
             `superGroup must be a plain group name such as "supergroup" (got "${s.superGroup}")`,
         );
     }
+    // The format guard and the volume mounts are tied to these paths; moving them would make
+    // every restart look like a fresh install.
+    for (const key of ["dfs.namenode.name.dir", "dfs.datanode.data.dir"]) {
+        if (key in s.hdfsSiteOverrides) {
+            problems.push(`hdfsSiteOverrides must not set ${key}: it is tied to the volume mount`);
+        }
+    }
     return problems;
 }

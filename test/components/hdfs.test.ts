@@ -308,6 +308,13 @@ void describe("validateHdfsSettings", () => {
             ['superGroup must be a plain group name such as "supergroup" (got "super group")'],
         ],
         [
+            "a moved metadata dir",
+            { hdfsSiteOverrides: { "dfs.namenode.name.dir": "file:///elsewhere" } },
+            [
+                "hdfsSiteOverrides must not set dfs.namenode.name.dir: it is tied to the volume mount",
+            ],
+        ],
+        [
             "bad datanode storage",
             { datanodeStorage: "10 GB" },
             ['datanodeStorage must be a Kubernetes quantity such as "10Gi" (got "10 GB")'],
