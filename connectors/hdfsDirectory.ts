@@ -63,6 +63,16 @@ export interface FileStatus {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.@-]*$/;
 
+/**
+ * The Pulumi SDK, required when a provider method runs. Referencing the imported module from a
+ * method would make the closure serializer capture its state into `__provider` — the whole config
+ * store, secret values in plaintext included; a `require` is serialized as a require.
+ */
+function runtimePulumi(): typeof pulumi {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/pulumi") as typeof pulumi;
+}
+
 /** Normalizes and validates raw inputs; unknown (preview) values pass through unchecked. */
 export function checkHdfsDirectory(news: Record<string, unknown>): {
     inputs: Record<string, unknown>;
@@ -70,7 +80,7 @@ export function checkHdfsDirectory(news: Record<string, unknown>): {
 } {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason });
-    const known = (v: unknown) => v !== pulumi.runtime.unknownValue;
+    const known = (v: unknown) => v !== runtimePulumi().runtime.unknownValue;
     const inputs: Record<string, unknown> = {
         webhdfsUrl: news.webhdfsUrl,
         path: news.path,
@@ -350,7 +360,7 @@ async function remove(props: HdfsDirectoryOutputs): Promise<void> {
         const st = await fileStatus(props);
         if (!st) return;
         if (st.type !== "DIRECTORY") {
-            void pulumi.log.warn(
+            void runtimePulumi().log.warn(
                 `HdfsDirectory ${props.path}: now a ${st.type}, not ours to delete; left in place`,
             );
             return;
@@ -368,7 +378,9 @@ async function remove(props: HdfsDirectoryOutputs): Promise<void> {
     } catch (e) {
         // Deleting nothing never loses data; an unreachable NameNode usually means the cluster is gone.
         if (!(e instanceof HdfsDirectoryError && e.kind === "unreachable")) throw e;
-        void pulumi.log.warn(`${e.message} The directory, if it still exists, was left in place.`);
+        void runtimePulumi().log.warn(
+            `${e.message} The directory, if it still exists, was left in place.`,
+        );
     }
 }
 
