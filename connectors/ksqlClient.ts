@@ -14,7 +14,8 @@ import { HttpError, request } from "./http";
 import { describeStatement, type KsqlSchemaInfo } from "./ksqlSql";
 
 const KSQL_MEDIA_TYPE = "application/vnd.ksql.v1+json";
-const TERMINAL = new Set(["SUCCESS", "ERROR", "TERMINATED"]);
+// An array, not a Set: module constants are serialized with the provider, and Sets do not survive.
+const TERMINAL = ["SUCCESS", "ERROR", "TERMINATED"];
 
 /** A statement ksqlDB rejected or failed: the statement, `error_code` and the server's message. */
 export class KsqlError extends Error {
@@ -133,7 +134,7 @@ export async function executeCommand(
     }
     let status = entity.commandStatus;
     const deadline = Date.now() + (opts.deadlineMs ?? 120_000);
-    for (let attempt = 0; !TERMINAL.has(status.status); attempt++) {
+    for (let attempt = 0; !TERMINAL.includes(status.status); attempt++) {
         if (Date.now() > deadline) {
             throw new KsqlError(statement, `command ${entity.commandId} still ${status.status}`);
         }
