@@ -114,7 +114,13 @@ export class Sqoop extends pulumi.ComponentResource {
             targetDir: args.targetDir ?? "/old-telemetry",
             fieldDelimiter: args.fieldDelimiter,
         });
-        const problems = validateSqoopImport(spec("jdbc:postgresql://validation/db", "validation"));
+        // Outputs are checked once known (sqoopImportArgs throws); plain strings right away.
+        const problems = validateSqoopImport(
+            spec(
+                typeof args.jdbcUrl === "string" ? args.jdbcUrl : "jdbc:postgresql://validation/db",
+                typeof args.username === "string" ? args.username : "validation",
+            ),
+        );
         if (args.backoffLimit !== undefined && !(args.backoffLimit >= 0)) {
             problems.push(`backoffLimit ${args.backoffLimit} must be 0 or more`);
         }

@@ -77,9 +77,9 @@ export function validateSqoopImport(spec: SqoopImportSpec): string[] {
     }
     // The entrypoint reads the first field as a number: digits, '-' or '\' would corrupt it.
     const delimiter = spec.fieldDelimiter ?? ",";
-    if (delimiter.length !== 1 || /[0-9\-\\\s]/.test(delimiter)) {
+    if (delimiter.length !== 1 || /[0-9\-\\\r\n]/.test(delimiter)) {
         problems.push(
-            `fieldDelimiter "${delimiter}" must be one character other than a digit, '-', '\\' or whitespace`,
+            `fieldDelimiter "${delimiter}" must be one character other than a digit, '-', '\\' or a line break`,
         );
     }
     if (spec.lastValue !== undefined && !/^-?[0-9]+$/.test(spec.lastValue)) {
