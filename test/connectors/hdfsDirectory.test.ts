@@ -12,7 +12,12 @@ import type {
 import { HttpStub, type StubReply, type StubRequest } from "../helpers/httpStub";
 import { one, resolve, settle, setupMocks } from "../helpers/mocks";
 
-setupMocks();
+// A secret in the stack config: the serialized provider must never carry it (nor the config store).
+const SECRET = "hdfs-dir-test-secret-value";
+setupMocks({
+    config: { "ingest-platform:postgresPassword": SECRET },
+    secretKeys: ["ingest-platform:postgresPassword"],
+});
 
 type HdfsDirectoryModule = typeof import("../../connectors/hdfsDirectory");
 let m: HdfsDirectoryModule;
@@ -606,6 +611,8 @@ void describe("HdfsDirectory resource", () => {
         assert.equal(typeof r.inputs.__provider, "string");
         // The endpoint travels as an input, never inside the serialized provider.
         assert.ok(!(r.inputs.__provider as string).includes("nn.example"));
+        assert.ok(!(r.inputs.__provider as string).includes(SECRET));
+        assert.ok(!(r.inputs.__provider as string).includes("ingest-platform:postgresPassword"));
         assert.equal(await resolve(dir.path), "/grid-wattage");
     });
 
