@@ -192,6 +192,41 @@ const hdfsSchema = z
     })
     .prefault({});
 
+const builtImage = {
+    /** Image reference; when unset the image is built from the Dockerfile beside the component. */
+    image: z.string().min(1).optional(),
+    /** Registry to push the built image to; unset = build only (kind: `kind load docker-image`). */
+    buildRegistry: z.string().min(1).optional(),
+};
+
+const flumeSchema = z
+    .strictObject({ enabled: z.boolean().default(true), ...builtImage })
+    .prefault({});
+
+const sqoopSchema = z
+    .strictObject({
+        enabled: z.boolean().default(true),
+        ...builtImage,
+        /** Cron schedule: run the incremental import as a CronJob instead of a one-off Job. */
+        schedule: z.string().min(9).optional(),
+    })
+    .prefault({});
+
+const pipelinesSchema = z
+    .strictObject({
+        /** Declare the seed pipelines (connectors, ksqlDB streams) through the REST endpoints. */
+        enabled: z.boolean().default(true),
+        /** Sensor ids routed by ksqlDB into per-sensor HDFS folders (seed 003). */
+        sensors: z
+            .array(
+                z
+                    .string()
+                    .regex(/^[A-Za-z0-9_]+$/, "may contain letters, digits and underscores only"),
+            )
+            .default(["1", "2", "3", "4", "5", "6"]),
+    })
+    .prefault({});
+
 /** Schema of every structured config key the program reads. */
 export const configSchema = z
     .strictObject({
@@ -204,6 +239,9 @@ export const configSchema = z
         postgres: postgresSchema,
         console: consoleSchema,
         hdfs: hdfsSchema,
+        flume: flumeSchema,
+        sqoop: sqoopSchema,
+        pipelines: pipelinesSchema,
     })
     .superRefine((c, ctx) => {
         const brokers = c.kafka.replicas;

@@ -8,15 +8,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
     Console,
+    Flume,
     Hdfs,
     KAFKA_CLIENT_USER,
     Kafka,
     KafkaConnect,
     KsqlDb,
     Postgres,
+    Sqoop,
 } from "./components";
+import { SensorRouting } from "./components/sensorRouting";
 import { loadConfig } from "./config";
 import { HdfsDirectory } from "./connectors/hdfsDirectory";
+import { KafkaConnector } from "./connectors/kafkaConnector";
 
 const cfg = loadConfig();
 
@@ -201,6 +205,95 @@ const console = cfg.console.enabled
       )
     : undefined;
 
+// Seed 002: Kafka topic `Cars` → HDFS /Cars; seed 003: text over HTTP → topic UNORGANIZED.
+const flume =
+    cfg.flume.enabled && hdfs
+        ? new Flume(
+              "flume",
+              {
+                  namespace: ns,
+                  image: cfg.flume.image,
+                  buildRegistry: cfg.flume.buildRegistry,
+                  kafkaBootstrapServers: bootstrapServers,
+                  hadoopConfigMapName: hdfs.configMapName,
+                  agents: [
+                      {
+                          name: "cars",
+                          source: { type: "kafka", topics: ["Cars"] },
+                          channel: { type: "file" },
+                          sink: { type: "hdfs", path: "/Cars", rollIntervalSeconds: 30 },
+                      },
+                      {
+                          name: "unorganized",
+                          source: { type: "http", port: 8080 },
+                          channel: { type: "file" },
+                          sink: { type: "kafka", topic: "UNORGANIZED" },
+                      },
+                  ],
+              },
+              { ...opts, dependsOn: [hdfs, ...hdfsDirectories, ...(kafka ? [kafka] : [])] },
+          )
+        : undefined;
+
+// Seed 003: Postgres `telemetry` → HDFS /old-telemetry, incremental by id.
+const sqoop =
+    cfg.sqoop.enabled && hdfs && postgres
+        ? new Sqoop(
+              "sqoop",
+              {
+                  namespace: ns,
+                  image: cfg.sqoop.image,
+                  buildRegistry: cfg.sqoop.buildRegistry,
+                  jdbcUrl: postgres.jdbcUrl,
+                  username: postgres.username,
+                  passwordSecretName: postgres.passwordSecretName,
+                  hadoopConfigMapName: hdfs.configMapName,
+                  targetDir: "/old-telemetry",
+                  schedule: cfg.sqoop.schedule,
+              },
+              { ...opts, dependsOn: [hdfs, postgres, ...hdfsDirectories] },
+          )
+        : undefined;
+
+// The pipeline itself, declared through the REST endpoints reachable from this machine.
+const connectHost = hostUrl(cfg.connect.url, cfg.connect.nodePort);
+const ksqlHost = ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : undefined;
+const pipelineReady = cfg.pipelines.enabled && hdfs !== undefined && connectHost !== undefined;
+const unorganizedSink = pipelineReady
+    ? new KafkaConnector(
+          "hdfs-sink-unorganized",
+          {
+              connectUrl: connectHost!,
+              config: {
+                  "connector.class": "io.confluent.connect.hdfs.HdfsSinkConnector",
+                  "tasks.max": "1",
+                  topics: "UNORGANIZED",
+                  "hdfs.url": hdfs!.rpcUrl,
+                  "topics.dir": "/unorganized",
+                  "flush.size": "1",
+                  "rotate.interval.ms": "10000",
+                  "format.class": "io.confluent.connect.hdfs.string.StringFormat",
+                  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                  "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+              },
+          },
+          { dependsOn: [connect, ...hdfsDirectories] },
+      )
+    : undefined;
+const sensorRouting =
+    pipelineReady && ksqldb && ksqlHost
+        ? new SensorRouting(
+              "sensor-routing",
+              {
+                  ksqlUrl: ksqlHost,
+                  connectUrl: connectHost!,
+                  hdfsUrl: hdfs!.rpcUrl,
+                  sensorIds: cfg.pipelines.sensors,
+              },
+              { dependsOn: [connect, ksqldb, ...hdfsDirectories] },
+          )
+        : undefined;
+
 /** URL the machine running `pulumi` uses: the configured one, else the kind NodePort mapping. */
 function hostUrl(url: string | undefined, nodePort: number | undefined): string | undefined {
     return url ?? (nodePort === undefined ? undefined : `http://localhost:${nodePort}`);
@@ -219,6 +312,12 @@ export const hdfsRpcUrl = hdfs?.rpcUrl;
 export const webhdfsUrl = hdfs?.webhdfsUrl;
 export const webhdfsHost = webhdfsHostUrl;
 export const hdfsDirectoryPaths = hdfsDirectories.map((d) => d.path);
+export const flumeAgents = flume ? ["cars", "unorganized"] : [];
+export const sqoopEnabled = sqoop !== undefined;
+export const pipelineConnectors = [
+    ...(unorganizedSink ? [unorganizedSink.id] : []),
+    ...(sensorRouting ? Object.values(sensorRouting.sinkConnectors).map((c: KafkaConnector) => c.id) : []),
+];
 export const postgresJdbcUrl = postgres?.jdbcUrl;
 export const postgresPasswordSecret = postgres?.passwordSecretName;
 export const consoleUrl = console?.url;

@@ -7,3 +7,4 @@ export * from "./kafka";
 export * from "./kafkaConnect";
 export * from "./ksqlDb";
 export * from "./postgres";
+export * from "./sqoop";

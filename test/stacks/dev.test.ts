@@ -23,26 +23,39 @@ describe("dev stack", () => {
         const got = recorded.map((r) => `${r.type} ${r.name}`).sort();
         assert.deepEqual(got, [
             "docker:index/image:Image connect-image",
+            "docker:index/image:Image flume-image",
+            "docker:index/image:Image sqoop-image",
             "ingest:components:Console console",
+            "ingest:components:Flume flume",
             "ingest:components:Hdfs hdfs",
             "ingest:components:Kafka kafka",
             "ingest:components:KafkaConnect connect",
             "ingest:components:KsqlDb ksqldb",
             "ingest:components:Postgres postgres",
+            "ingest:components:SensorRouting sensor-routing",
+            "ingest:components:Sqoop sqoop",
             "kubernetes:apps/v1:Deployment connect",
             "kubernetes:apps/v1:Deployment console",
+            "kubernetes:apps/v1:Deployment flume-cars",
+            "kubernetes:apps/v1:Deployment flume-unorganized",
             "kubernetes:apps/v1:Deployment ksqldb",
             "kubernetes:apps/v1:Deployment ksqldb-cli",
             "kubernetes:apps/v1:StatefulSet hdfs-datanode",
             "kubernetes:apps/v1:StatefulSet hdfs-namenode",
             "kubernetes:apps/v1:StatefulSet postgres",
+            "kubernetes:batch/v1:Job sqoop-import",
+            "kubernetes:core/v1:ConfigMap flume-cars-config",
+            "kubernetes:core/v1:ConfigMap flume-unorganized-config",
             "kubernetes:core/v1:ConfigMap hdfs-hadoop-conf",
             "kubernetes:core/v1:ConfigMap postgres-init",
             "kubernetes:core/v1:Namespace namespace",
+            "kubernetes:core/v1:PersistentVolumeClaim flume-cars-channel",
+            "kubernetes:core/v1:PersistentVolumeClaim flume-unorganized-channel",
             "kubernetes:core/v1:Secret kafka-kraft",
             "kubernetes:core/v1:Secret postgres-auth",
             "kubernetes:core/v1:Service connect",
             "kubernetes:core/v1:Service console",
+            "kubernetes:core/v1:Service flume-unorganized",
             "kubernetes:core/v1:Service hdfs-datanode-headless",
             "kubernetes:core/v1:Service hdfs-namenode",
             "kubernetes:core/v1:Service hdfs-namenode-headless",
@@ -55,6 +68,20 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-grid-wattage",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-old-telemetry",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-unorganized",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-base",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-1",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-2",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-3",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-4",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-5",
+            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-6",
+            "pulumi-nodejs:dynamic:Resource hdfs-sink-unorganized",
+            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-1",
+            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-2",
+            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-3",
+            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-4",
+            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-5",
+            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-6",
             "pulumi:providers:kubernetes k8s",
             "random:index/randomPassword:RandomPassword postgres-password",
         ]);
@@ -113,6 +140,32 @@ describe("dev stack", () => {
             assert.equal(d.inputs.user, "hadoop");
             assert.notEqual(d.inputs.deleteContents, true, "data is never dropped by default");
         }
+    });
+
+    it("declares the seed 003 pipeline: the unorganized sink and one stream + sink per sensor", () => {
+        const sink = one("pulumi-nodejs:dynamic:Resource", "hdfs-sink-unorganized").inputs;
+        assert.equal(sink.connectUrl, "http://localhost:30083");
+        assert.equal((sink.config as Record<string, string>)["topics.dir"], "/unorganized");
+        assert.equal(
+            (sink.config as Record<string, string>)["hdfs.url"],
+            "hdfs://hdfs-namenode.ingest.svc.cluster.local:9000",
+        );
+        const streams = recorded.filter((r) => r.type === "pulumi-nodejs:dynamic/ksql:KsqlStream");
+        assert.equal(streams.length, 7);
+        for (const st of streams) assert.equal(st.inputs.ksqlUrl, "http://localhost:30088");
+        const sinks = recorded.filter((r) => r.name.startsWith("sensor-routing-sink-"));
+        assert.deepEqual(
+            sinks.map((r) => (r.inputs.config as Record<string, string>)["topics.dir"]).sort(),
+            ["1", "2", "3", "4", "5", "6"].map((n) => `/grid-wattage/sensor0${n}`),
+        );
+    });
+
+    it("runs the Flume agents and the Sqoop import against HDFS", () => {
+        assert.ok(one("kubernetes:batch/v1:Job", "sqoop-import"));
+        const agents = recorded.filter(
+            (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name.startsWith("flume-"),
+        );
+        assert.deepEqual(agents.map((a) => a.name).sort(), ["flume-cars", "flume-unorganized"]);
     });
 
     it("keeps the generated Postgres password secret in every registered resource", () => {
