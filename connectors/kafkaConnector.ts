@@ -229,7 +229,12 @@ function ctxOf(
 
 const enc = encodeURIComponent;
 
-/** One Connect REST call: retries 409 rebalances and 500 "rebalance expected" until the deadline. */
+/**
+ * One Connect REST call. Retries until the deadline: 409 rebalance conflicts, 500 "rebalance is
+ * expected" (what Kafka 4.0 answers while a worker joins), and a 404 that is not Connect's JSON
+ * error: a starting worker serves Jetty's HTML 404 for every path before its resources register,
+ * which must not be mistaken for "connector not found".
+ */
 async function call<T>(
     ctx: Ctx,
     method: HttpMethod,
@@ -253,11 +258,13 @@ async function call<T>(
         redact: ctx.redact,
         retry: {
             deadlineMs: remaining,
-            statuses: [409, 500],
+            statuses: [404, 409, 500],
             isRetryable: (e) =>
-                e.status === 409
-                    ? !/already exists/i.test(e.serverMessage)
-                    : /rebalance/i.test(e.serverMessage),
+                e.status === 404
+                    ? e.errorCode === undefined
+                    : e.status === 409
+                      ? !/already exists/i.test(e.serverMessage)
+                      : /rebalance/i.test(e.serverMessage),
             reconcile: opts.reconcile,
             onRetry: opts.onRetry,
         },
@@ -270,36 +277,41 @@ interface RawStatus {
     tasks?: { id: number; state: string; worker_id?: string; trace?: string }[];
 }
 
-async function getConfig(ctx: Ctx): Promise<Record<string, string> | undefined> {
-    const res = await call<Record<string, string>>(
-        ctx,
-        "GET",
-        `/connectors/${enc(ctx.name)}/config`,
-        {
-            validStatus: [200, 404],
-        },
-    );
-    return res.status === 404 ? undefined : res.data;
+/** True for Connect's own JSON 404 ("Connector x not found"), as opposed to a starting worker. */
+function isNotFound(e: unknown): boolean {
+    return e instanceof HttpError && e.status === 404 && e.errorCode !== undefined;
 }
 
-async function getStatus(ctx: Ctx): Promise<RawStatus | undefined> {
-    const res = await call<RawStatus>(ctx, "GET", `/connectors/${enc(ctx.name)}/status`, {
-        validStatus: [200, 404],
-    });
-    return res.status === 404 ? undefined : res.data;
+/** The response, or `undefined` when Connect says the connector does not exist. */
+async function orMissing<T>(p: Promise<HttpResponse<T>>): Promise<T | undefined> {
+    try {
+        return (await p).data;
+    } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+    }
+}
+
+function getConfig(ctx: Ctx): Promise<Record<string, string> | undefined> {
+    return orMissing(
+        call<Record<string, string>>(ctx, "GET", `/connectors/${enc(ctx.name)}/config`),
+    );
+}
+
+function getStatus(ctx: Ctx): Promise<RawStatus | undefined> {
+    return orMissing(call<RawStatus>(ctx, "GET", `/connectors/${enc(ctx.name)}/status`));
 }
 
 async function getTopics(ctx: Ctx): Promise<string[]> {
-    // 400 when the worker has topic tracking disabled; 404 when the connector just vanished.
-    const res = await call<Record<string, { topics?: string[] }>>(
-        ctx,
-        "GET",
-        `/connectors/${enc(ctx.name)}/topics`,
-        {
-            validStatus: [200, 400, 404],
-        },
-    );
-    return res.status === 200 ? [...(res.data?.[ctx.name]?.topics ?? [])].sort() : [];
+    try {
+        const path = `/connectors/${enc(ctx.name)}/topics`;
+        const res = await call<Record<string, { topics?: string[] }>>(ctx, "GET", path);
+        return [...(res.data?.[ctx.name]?.topics ?? [])].sort();
+    } catch (e) {
+        // 400: the worker has topic tracking disabled; 404: the connector just vanished.
+        if (isNotFound(e) || (e instanceof HttpError && e.status === 400)) return [];
+        throw e;
+    }
 }
 
 /** Names of keys whose live value differs from the desired one (masked secrets count as equal). */
@@ -406,9 +418,8 @@ async function restart(ctx: Ctx, onlyFailed: boolean): Promise<void> {
         ctx,
         "POST",
         `/connectors/${enc(ctx.name)}/restart?includeTasks=true&onlyFailed=${onlyFailed}`,
-        {
-            validStatus: [200, 202, 204],
-        },
+        // A restart is safe to repeat, so an unknown outcome (reset, timeout) just resends it.
+        { validStatus: [200, 202, 204], reconcile: () => Promise.resolve(undefined) },
     );
 }
 
@@ -648,13 +659,12 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id: string, props: ConnectorOutputs) {
         const ctx = ctxOf(props, []);
-        await call(ctx, "DELETE", `/connectors/${enc(props.name)}`, {
-            validStatus: [200, 204, 404],
-            reconcile: async () =>
-                (await getStatus(ctx)) === undefined
-                    ? { status: 404, data: undefined, headers: {} }
-                    : undefined,
-        });
+        const gone = { status: 404, data: undefined, headers: {} };
+        await orMissing(
+            call(ctx, "DELETE", `/connectors/${enc(props.name)}`, {
+                reconcile: async () => ((await getStatus(ctx)) === undefined ? gone : undefined),
+            }),
+        );
         // Wait until the worker no longer knows the name, so a delete-before-replace create cannot collide.
         while ((await getConfig(ctx)) !== undefined) {
             if (Date.now() > ctx.deadline) {

@@ -318,6 +318,30 @@ void describe("request", () => {
         assert.equal(stub.calls("POST", "/connectors").length, 2);
     });
 
+    void it("still reconciles a 'Request timed out' when its status is listed but not retryable", async () => {
+        stub.route("PUT", "/connectors/a/config", [
+            { status: 500, body: { error_code: 500, message: "Request timed out" } },
+            { status: 200, body: {} },
+        ]);
+        let reconciled = 0;
+        const res = await request({
+            method: "PUT",
+            url: `${stub.url}/connectors/a/config`,
+            data: {},
+            retry: {
+                ...fast,
+                statuses: [500],
+                isRetryable: (e) => /rebalance/.test(e.serverMessage),
+                reconcile: () => {
+                    reconciled++;
+                    return Promise.resolve(undefined);
+                },
+            },
+        });
+        assert.equal(res.status, 200);
+        assert.equal(reconciled, 1);
+    });
+
     void it("does not resend a POST whose outcome is unknown without a reconcile hook", async () => {
         stub.route("POST", "/connectors", [
             { status: 500, body: { message: "Request timed out" } },

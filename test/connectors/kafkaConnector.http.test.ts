@@ -107,7 +107,10 @@ class FakeWorker {
         }
         if (!c)
             return sub === "status"
-                ? { status: 404, body: { message: `No status found for connector ${name}` } }
+                ? {
+                      status: 404,
+                      body: { error_code: 404, message: `No status found for connector ${name}` },
+                  }
                 : notFound(name);
         switch (`${req.method} ${sub ?? ""}`) {
             case "GET config":
@@ -438,6 +441,20 @@ void describe("KafkaConnector provider over HTTP", () => {
         assert.ok(!JSON.stringify(props).includes("changed-elsewhere"));
         const diff = await provider.diff!("sink", props, desired());
         assert.equal(diff.changes, true);
+    });
+
+    void it("does not mistake a starting worker's HTML 404 for a deleted connector", async () => {
+        const outs = await created();
+        const starting: StubReply = {
+            status: 404,
+            headers: { "Content-Type": "text/html;charset=iso-8859-1" },
+            body: "<html><head><title>Error 404 Not Found</title></head></html>",
+        };
+        const before = stub.calls("GET", "/connectors/sink/config").length;
+        stub.route("GET", "/connectors/sink/config", faultsThen([starting, starting], worker));
+        const read = await provider.read!("sink", outs);
+        assert.equal(read.id, "sink");
+        assert.equal(stub.calls("GET", "/connectors/sink/config").length - before, 3);
     });
 
     void it("reports a connector deleted out of band as gone (404)", async () => {

@@ -11,6 +11,11 @@ import {
 } from "../../connectors/kafkaConnector";
 import { request } from "../../connectors/http";
 import { forwardTo, HttpStub, type Forwarded } from "../helpers/httpStub";
+import {
+    restartConnectWorker,
+    startExtraConnectWorker,
+    stopExtraConnectWorker,
+} from "../../scripts/services/control";
 
 const CONNECT_URL = process.env.CONNECT_URL;
 const KAFKA_BOOTSTRAP = process.env.KAFKA_BOOTSTRAP;
@@ -279,5 +284,173 @@ void describe("KafkaConnector against a real Connect worker", { skip }, () => {
                 [],
             );
         });
+    });
+
+    void describe("faults", () => {
+        interface LiveConnector {
+            info: { config: Record<string, string> };
+            status: {
+                connector: { state: string; worker_id: string };
+                tasks: { state: string; worker_id: string }[];
+            };
+        }
+        const faultArgs = (name: string, round: number) => ({
+            name,
+            config: {
+                "connector.class": SINK,
+                topics: "fault-lines",
+                file: join(dir, `${name}-${round}.txt`),
+                "tasks.max": 2,
+            },
+            sensitiveConfig: { "custom.token": `${SECRET}-${name}` },
+        });
+
+        async function liveByPrefix(prefix: string): Promise<Record<string, LiveConnector>> {
+            const all = (await live("/connectors?expand=status&expand=info")).data as Record<
+                string,
+                LiveConnector
+            >;
+            return Object.fromEntries(Object.entries(all).filter(([n]) => n.startsWith(prefix)));
+        }
+
+        /**
+         * Creates the connectors (unless `prior` holds them), then applies update rounds in
+         * parallel, as `pulumi up` would, until the fault has resolved and 3 s more have passed.
+         */
+        async function applyDuring(
+            url: string,
+            names: string[],
+            fault: Promise<unknown>,
+            prior?: { outs: Record<string, ConnectorOutputs>; rounds: number },
+        ): Promise<{ outs: Record<string, ConnectorOutputs>; rounds: number; ms: number }> {
+            const t0 = Date.now();
+            let done = false;
+            const settled = fault
+                .then(() => new Promise((r) => setTimeout(r, 3_000)))
+                .then(() => (done = true));
+            const outs: Record<string, ConnectorOutputs> = { ...prior?.outs };
+            if (!prior) {
+                await Promise.all(
+                    names.map(async (n) => {
+                        const news = desired(url, faultArgs(n, 0));
+                        outs[n] = (await provider.create(news)).outs as ConnectorOutputs;
+                    }),
+                );
+            }
+            let rounds = prior?.rounds ?? 0;
+            while (!done) {
+                rounds++;
+                await Promise.all(
+                    names.map(async (n) => {
+                        const news = desired(url, faultArgs(n, rounds));
+                        outs[n] = (await provider.update!(n, outs[n], news))
+                            .outs as ConnectorOutputs;
+                    }),
+                );
+            }
+            await settled;
+            return { outs, rounds, ms: Date.now() - t0 };
+        }
+
+        async function assertConverged(prefix: string, names: string[], rounds: number) {
+            const found = await liveByPrefix(prefix);
+            assert.deepEqual(Object.keys(found).sort(), [...names].sort());
+            for (const n of names) {
+                const want = faultArgs(n, rounds);
+                assert.deepEqual(found[n].info.config, {
+                    ...want.config,
+                    "tasks.max": "2",
+                    ...want.sensitiveConfig,
+                    name: n,
+                });
+                assert.equal(found[n].status.connector.state, "RUNNING");
+                assert.deepEqual(
+                    found[n].status.tasks.map((t) => t.state),
+                    ["RUNNING", "RUNNING"],
+                );
+            }
+        }
+
+        function tally(from: number): Record<string, number> {
+            const by: Record<string, number> = {};
+            for (const r of seen.slice(from)) {
+                if (r.status >= 200 && r.status < 300) continue;
+                const key = `${r.status} ${r.message ?? ""}`.trim().slice(0, 90);
+                by[key] = (by[key] ?? 0) + 1;
+            }
+            return by;
+        }
+
+        void it(
+            "converges when a second worker joins and later leaves during applies",
+            { timeout: 300_000 },
+            async (t) => {
+                const names = ["join-a", "join-b", "join-c", "join-d"];
+                const from = seen.length;
+                let extraUrl = "";
+                const joined = startExtraConnectWorker().then((r) => (extraUrl = r.url));
+                const first = await applyDuring(proxy.url, names, joined);
+                await assertConverged("join-", names, first.rounds);
+                const extraId = extraUrl.replace("http://", "");
+                await eventually("the group rebalanced work onto the new worker", async () => {
+                    const found = await liveByPrefix("join-");
+                    return Object.values(found).some(
+                        (c) =>
+                            c.status.connector.worker_id === extraId ||
+                            c.status.tasks.some((x) => x.worker_id === extraId),
+                    );
+                });
+                t.diagnostic(
+                    `join: ${first.rounds} update rounds in ${first.ms} ms; ` +
+                        `non-2xx answers seen: ${JSON.stringify(tally(from))}`,
+                );
+                const mid = seen.length;
+                const left = await applyDuring(proxy.url, names, stopExtraConnectWorker(), first);
+                await assertConverged("join-", names, left.rounds);
+                t.diagnostic(
+                    `leave: ${left.rounds - first.rounds} update rounds in ${left.ms} ms; ` +
+                        `non-2xx answers seen: ${JSON.stringify(tally(mid))}`,
+                );
+                const retried = Object.entries(tally(from))
+                    .filter(([k]) => /rebalance|conflicting/i.test(k))
+                    .reduce((n, [, c]) => n + c, 0);
+                t.diagnostic(`rebalance answers (409/500) retried in total: ${retried}`);
+                for (const n of names) await provider.delete!(n, left.outs[n]);
+                assert.deepEqual(Object.keys(await liveByPrefix("join-")), []);
+            },
+        );
+
+        void it(
+            "converges when the worker restarts in the middle of an apply",
+            { timeout: 300_000 },
+            async (t) => {
+                const names = ["restart-a", "restart-b", "restart-c"];
+                const from = seen.length;
+                const restarted = new Promise((r) => setTimeout(r, 300)).then(() =>
+                    restartConnectWorker(),
+                );
+                const res = await applyDuring(proxy.url, names, restarted);
+                await assertConverged("restart-", names, res.rounds);
+                t.diagnostic(
+                    `restart via proxy: ${res.rounds} update rounds in ${res.ms} ms; non-2xx seen: ${JSON.stringify(tally(from))}`,
+                );
+                for (const n of names) await provider.delete!(n, res.outs[n]);
+            },
+        );
+
+        void it(
+            "waits through connection refused while the worker restarts (no proxy)",
+            { timeout: 300_000 },
+            async (t) => {
+                const names = ["refused-a", "refused-b"];
+                const restarted = new Promise((r) => setTimeout(r, 300)).then(() =>
+                    restartConnectWorker(),
+                );
+                const res = await applyDuring(CONNECT_URL!, names, restarted);
+                await assertConverged("refused-", names, res.rounds);
+                t.diagnostic(`restart direct: ${res.rounds} update rounds in ${res.ms} ms`);
+                for (const n of names) await provider.delete!(n, res.outs[n]);
+            },
+        );
     });
 });
