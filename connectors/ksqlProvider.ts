@@ -22,6 +22,7 @@ import {
     type KsqlCallOptions,
     type KsqlSourceDescription,
 } from "./ksqlClient";
+import { diffKsqlSource } from "./ksqlDiff";
 import { KSQL_PROVIDER_VERSION, normalizeKsqlInputs } from "./ksqlInputs";
 import {
     createStatement,
@@ -33,7 +34,8 @@ import {
     type KsqlSourceDefinition,
 } from "./ksqlSql";
 
-export { KSQL_PROVIDER_VERSION };
+export { diffKsqlSource, KSQL_PROVIDER_VERSION };
+export { sameValue } from "./ksqlDiff";
 
 /** Plain inputs of the provider, as {@link normalizeKsqlInputs} leaves them. */
 export interface KsqlSourceInputs extends KsqlSourceDefinition {
@@ -63,65 +65,6 @@ export interface KsqlSourceOutputs extends KsqlSourceInputs {
     readonly commandSequenceNumber: number;
 }
 
-/** Fields whose change only needs new state; every other difference is handled below. */
-const STATE_ONLY = [
-    "ksqlUrl",
-    "streamsProperties",
-    "deleteTopic",
-    "waitTimeoutSeconds",
-    "providerVersion",
-];
-
-/**
- * Decides how a change is applied: `replaces` lists fields ksqlDB cannot change in place.
- * Pure, so it runs in preview; values not known yet count as changed.
- */
-export function diffKsqlSource(
-    olds: KsqlSourceOutputs,
-    news: KsqlSourceInputs,
-): pulumi.dynamic.DiffResult {
-    const replaces: string[] = [];
-    const updates: string[] = [];
-    const differs = (k: keyof KsqlSourceInputs) => !sameValue(olds[k], news[k]);
-    for (const k of ["kind", "name", "topic", "keyFormat", "valueFormat"] as const) {
-        if (differs(k)) replaces.push(k);
-    }
-    if (isDerived(olds) !== isDerived(news)) {
-        replaces.push(isDerived(news) ? "from" : "columns");
-    } else if (!isDerived(news)) {
-        if (differs("columns")) {
-            const inPlace = appendsOnly(olds.columns ?? [], news.columns);
-            (inPlace ? updates : replaces).push("columns");
-        }
-    } else {
-        const aggregate = (olds.groupBy?.length ?? 0) > 0 || (news.groupBy?.length ?? 0) > 0;
-        if (differs("from")) replaces.push("from");
-        if (differs("groupBy")) replaces.push("groupBy");
-        if (differs("select")) {
-            const inPlace = !aggregate && appendsOnly(olds.select ?? ["*"], news.select);
-            (inPlace ? updates : replaces).push("select");
-        }
-        if (differs("where")) (aggregate ? replaces : updates).push("where");
-        // Refresh found the feeding query gone: CREATE OR REPLACE starts it again.
-        if (!olds.queryId) updates.push("queryId");
-    }
-    for (const k of STATE_ONLY) if (differs(k as keyof KsqlSourceInputs)) updates.push(k);
-    return {
-        changes: replaces.length + updates.length > 0,
-        replaces,
-        // The name is the identity in ksqlDB: the old source must go before the new one exists.
-        deleteBeforeReplace: true,
-    };
-}
-
-/** True when `next` keeps every element of `prev` in place and only adds at the end. */
-function appendsOnly<T>(prev: readonly T[], next: readonly T[] | undefined): boolean {
-    if (!Array.isArray(next) || isUnknown(next)) return false;
-    const keys = (xs: readonly T[]) => xs.filter((x) => (x as KsqlColumn).key === true);
-    if (!sameValue(keys(prev), keys(next))) return false;
-    return next.length >= prev.length && prev.every((x, i) => sameValue(x, next[i]));
-}
-
 /** The provider; every method builds its own client from the inputs (nothing is captured). */
 export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
     check(_olds: unknown, news: Record<string, unknown>) {
@@ -133,7 +76,7 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: KsqlSourceInputs) {
-        const opts = callOptions(inputs);
+        const opts = { ...callOptions(inputs), streamsProperties: inputs.streamsProperties };
         const result = await executeCommand(opts, createStatement(inputs, false));
         const outs = await observe(inputs, result.commandSequenceNumber);
         return { id: inputs.name, outs };
@@ -153,7 +96,10 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
         const restart = isDerived(news) && !feedingQuery(live);
         if (!live || restart || createStatement(olds, false) !== createStatement(news, false)) {
             const statement = createStatement(news, live !== undefined);
-            const result = await executeCommand({ ...opts, commandSequenceNumber: seq }, statement);
+            const result = await executeCommand(
+                { ...opts, streamsProperties: news.streamsProperties, commandSequenceNumber: seq },
+                statement,
+            );
             seq = result.commandSequenceNumber;
         }
         return { outs: await observe(news, seq) };
@@ -217,7 +163,6 @@ function inputsOf(o: KsqlSourceOutputs): KsqlSourceInputs {
 function callOptions(inputs: KsqlSourceInputs): KsqlCallOptions {
     return {
         url: inputs.ksqlUrl,
-        streamsProperties: inputs.streamsProperties,
         deadlineMs: (inputs.waitTimeoutSeconds ?? 120) * 1000,
     };
 }
@@ -274,27 +219,4 @@ function observedColumns(desc: KsqlSourceDescription): KsqlColumn[] {
 /** The `CREATE … AS SELECT` query writing into the source (INSERT INTO queries excluded). */
 function feedingQuery(desc: KsqlSourceDescription | undefined) {
     return desc?.writeQueries.find((q) => /^\s*CREATE\b/i.test(q.queryString));
-}
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function isUnknown(v: unknown): boolean {
-    return v === UNKNOWN || (Array.isArray(v) && v.some(isUnknown));
-}
-
-/** Deep equality that ignores key order and treats missing, undefined and null alike. */
-export function sameValue(a: unknown, b: unknown): boolean {
-    if (isUnknown(a) || isUnknown(b)) return false;
-    if (a === undefined || a === null) return b === undefined || b === null;
-    if (Array.isArray(a)) {
-        return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
-    }
-    if (typeof a === "object") {
-        if (typeof b !== "object" || b === null || Array.isArray(b)) return false;
-        const ra = a as Record<string, unknown>;
-        const rb = b as Record<string, unknown>;
-        const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
-        return [...keys].every((k) => sameValue(ra[k], rb[k]));
-    }
-    return a === b;
 }

@@ -95,9 +95,10 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
                 "WHERE EXTRACTJSONFIELD(PAYLOAD, '$.sensor_id') = '1' EMIT CHANGES;",
             streamsProperties: { "auto.offset.reset": "earliest" },
         });
+        // streamsProperties go with the CREATE only; the read waits for the CREATE's command.
         assert.deepEqual(posts[1].body, {
             ksql: "DESCRIBE `SENSOR_ID_1` EXTENDED;",
-            streamsProperties: { "auto.offset.reset": "earliest" },
+            streamsProperties: {},
             commandSequenceNumber: sensor.commandSequenceNumber,
         });
         assert.match(sensor.queryId, /^CSAS_SENSOR_ID_1_\d+$/);
@@ -266,6 +267,20 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
         assert.deepEqual((read.inputs as KsqlSourceInputs).columns, refreshed.columns);
         const news = await checked(baseArgs(fake.url));
         assert.deepEqual((await diff(refreshed, news)).replaces, ["columns"]);
+    });
+
+    it("creates again on update when the source was dropped out of band", async () => {
+        const extra = await create(sensorArgs(fake.url, "4"));
+        fake.execute("DROP STREAM SENSOR_ID_4;");
+        const news = await checked(sensorArgs(fake.url, "4", { where: "PAYLOAD IS NOT NULL" }));
+        const from = fake.requests.length;
+        const outs = (await provider.update!("SENSOR_ID_4", extra, news)).outs as KsqlSourceOutputs;
+        const writes = statementsSent(fake, from).filter((w) => w.startsWith("CREATE"));
+        assert.deepEqual(writes, [
+            "CREATE STREAM `SENSOR_ID_4` AS SELECT * FROM `STREAM_INGESTION` WHERE PAYLOAD IS NOT NULL EMIT CHANGES;",
+        ]);
+        assert.match(outs.queryId, /^CSAS_SENSOR_ID_4_\d+$/);
+        await provider.delete!("SENSOR_ID_4", outs);
     });
 
     it("reports a stream dropped out of band as gone", async () => {
