@@ -263,12 +263,12 @@ const unorganizedSink = pipelineReady
     ? new KafkaConnector(
           "hdfs-sink-unorganized",
           {
-              connectUrl: connectHost!,
+              connectUrl: connectHost,
               config: {
                   "connector.class": "io.confluent.connect.hdfs.HdfsSinkConnector",
                   "tasks.max": "1",
                   topics: "UNORGANIZED",
-                  "hdfs.url": hdfs!.rpcUrl,
+                  "hdfs.url": hdfs.rpcUrl,
                   "topics.dir": "/unorganized",
                   "flush.size": "1",
                   "rotate.interval.ms": "10000",
@@ -286,8 +286,8 @@ const sensorRouting =
               "sensor-routing",
               {
                   ksqlUrl: ksqlHost,
-                  connectUrl: connectHost!,
-                  hdfsUrl: hdfs!.rpcUrl,
+                  connectUrl: connectHost,
+                  hdfsUrl: hdfs.rpcUrl,
                   sensorIds: cfg.pipelines.sensors,
               },
               { dependsOn: [connect, ksqldb, ...hdfsDirectories] },
