@@ -316,7 +316,9 @@ export const flumeAgents = flume ? ["cars", "unorganized"] : [];
 export const sqoopEnabled = sqoop !== undefined;
 export const pipelineConnectors = [
     ...(unorganizedSink ? [unorganizedSink.id] : []),
-    ...(sensorRouting ? Object.values(sensorRouting.sinkConnectors).map((c: KafkaConnector) => c.id) : []),
+    ...(sensorRouting
+        ? Object.values(sensorRouting.sinkConnectors).map((c: KafkaConnector) => c.id)
+        : []),
 ];
 export const postgresJdbcUrl = postgres?.jdbcUrl;
 export const postgresPasswordSecret = postgres?.passwordSecretName;
