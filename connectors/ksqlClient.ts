@@ -3,10 +3,10 @@
  *
  * - One statement per `POST /ksql`: a multi-statement request is not atomic (the error body's
  *   `entities` lists what already ran), so a provider never batches writes.
- *   https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-rest-api/ksql-endpoint/
+ *   https://docs.ksqldb.io/developer-guide/ksqldb-rest-api/ksql-endpoint/
  * - CREATE/DROP/TERMINATE answer with a `currentStatus` entity; a status that is not terminal is
  *   followed on `GET /status/{commandId}` until SUCCESS, ERROR or TERMINATED.
- *   https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-rest-api/status-endpoint/
+ *   https://docs.ksqldb.io/developer-guide/ksqldb-rest-api/status-endpoint/
  * - Only transient states are retried: 503 (server initializing 50302, command-queue catch-up
  *   timeout 50301, shutting down) and connection refused while the server starts.
  */

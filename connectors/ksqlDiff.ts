@@ -3,7 +3,7 @@
  * `CREATE OR REPLACE` and which force a replacement. Pure, so it runs in preview; values not known
  * yet (the engine's unknown sentinel) count as changed.
  *
- * In place (https://docs.ksqldb.io/en/latest/how-to-guides/update-a-running-persistent-query/,
+ * In place (https://docs.ksqldb.io/how-to-guides/update-a-running-persistent-query/,
  * and ksqlDB's `StructuredDataSource#canUpgradeTo`): a new `WHERE`, columns appended to a source
  * over a topic, projections appended to a derived source, a query that stopped running.
  * Replacement: name, kind, topic, formats, key columns, removed/reordered/retyped columns or

@@ -6,7 +6,7 @@
  * - diff: `CREATE OR REPLACE` only where ksqlDB upgrades in place — a new filter, columns or
  *   projections appended at the end — and a replacement (drop, then create) for anything else:
  *   name, kind, topic, formats, key columns, source, grouping, reordered or removed columns.
- *   https://docs.ksqldb.io/en/latest/how-to-guides/update-a-running-persistent-query/
+ *   https://docs.ksqldb.io/how-to-guides/update-a-running-persistent-query/
  * - read: `DESCRIBE … EXTENDED`; the observed kind, topic, formats and columns replace the
  *   declared ones so drift shows in the next diff, a derived source whose query is no longer
  *   running is restarted, and a source dropped out of band is reported gone.

@@ -3,7 +3,7 @@
  * and the normalization both sides of a diff go through. No I/O here, so tests call them directly.
  *
  * Identifiers: ksqlDB upper-cases unquoted identifiers and keeps back-quoted ones as written
- * (https://docs.ksqldb.io/en/latest/reference/sql/syntax/lexical-structure/#identifiers), so inputs
+ * (https://docs.ksqldb.io/reference/sql/syntax/lexical-structure/), so inputs
  * are normalized once (`payload` → `PAYLOAD`, `` `camelCase` `` → `camelCase`) and every emitted
  * identifier is back-quoted, which also keeps reserved words safe.
  */

@@ -4,16 +4,29 @@
  * only the statement forms the ksqlDB provider emits, plus INSERT INTO for test setup.
  *
  * Each behaviour follows a documented or source-visible rule of ksqlDB 0.29 / CP 7.x, cited inline:
- *   [ksql]   https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-rest-api/ksql-endpoint/
- *   [status] https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-rest-api/status-endpoint/
- *   [info]   https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-rest-api/info-endpoint/
- *   [drop]   https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/drop-stream/
- *   [replace] https://docs.ksqldb.io/en/latest/how-to-guides/update-a-running-persistent-query/
+ *   [ksql]   https://docs.ksqldb.io/developer-guide/ksqldb-rest-api/ksql-endpoint/
+ *   [status] https://docs.ksqldb.io/developer-guide/ksqldb-rest-api/status-endpoint/
+ *   [info]   https://docs.confluent.io/platform/current/ksqldb/developer-guide/ksqldb-rest-api/info-endpoint.html
+ *   [drop]   https://docs.confluent.io/platform/current/ksqldb/developer-guide/ksqldb-reference/drop-stream.html
+ *   [replace] https://docs.ksqldb.io/how-to-guides/update-a-running-persistent-query/
  *   [src]    confluentinc/ksql: rest/Errors.java, entity/*.java, EngineContext.java,
  *            MetaStoreImpl.java, StructuredDataSource#canUpgradeTo, CommandIdAssigner.java
  * Error messages reuse the server's wording where it is stable and are abbreviated otherwise.
  * Not modelled: SELECT/PRINT (the /query endpoints), windowing, joins, schema registry formats,
  * partition counts, clustering, partial execution of a multi-statement request.
+ *
+ * Verified only against this fake (no ksqlDB server runs in these tests; the same lifecycle runs
+ * against a real server in test/connectors/ksqlStream.services.test.ts when KSQLDB_URL is set):
+ *   - response entity shapes (currentStatus, sourceDescription, streams/tables, queries) and
+ *     error bodies (statement_error 40001, generic_error 40400/50301/50302);
+ *   - DESCRIBE field/schema JSON matching the provider's type spelling (no perpetual diff);
+ *   - command ids, QUEUED/EXECUTING → SUCCESS/ERROR on /status, commandSequenceNumber waits;
+ *   - CREATE OR REPLACE acceptance: filter changes and appended columns in place; reordered
+ *     columns, a new source, aggregations rejected;
+ *   - DROP refused while INSERT queries use the source or sources were created from it;
+ *     DROP terminating the CREATE … AS SELECT query; TERMINATE of a CSAS query keeping the source
+ *     and a later CREATE OR REPLACE restarting it (re-expanding SELECT *);
+ *   - 503 while starting and its retry; the messages the provider's error tests quote.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";

@@ -2,7 +2,7 @@
  * The fake ksqlDB's parser: just the statement forms the provider emits (CREATE [OR REPLACE]
  * STREAM|TABLE over a topic or AS SELECT, DROP, TERMINATE, DESCRIBE, SHOW/LIST) and INSERT INTO
  * for test setup. Identifiers follow the lexical rules in
- * https://docs.ksqldb.io/en/latest/reference/sql/syntax/lexical-structure/ (unquoted → upper case,
+ * https://docs.ksqldb.io/reference/sql/syntax/lexical-structure/ (unquoted → upper case,
  * back-quoted → as written); anything else is a syntax error shaped like the real one
  * ("line 1:N: Syntax Error …", [src] ksqldb-parser SyntaxErrorValidator).
  */
