@@ -141,6 +141,9 @@ export class SensorRouting extends pulumi.ComponentResource {
                 {
                     ksqlUrl: args.ksqlUrl,
                     name: sensorStreamName(id),
+                    // Declared rather than left to the server's naming (which a topic-name prefix
+                    // setting can change), so the sink below knows it without waiting for outputs.
+                    topic: sensorStreamName(id),
                     from: this.baseStream.name,
                     where: sensorFilter(id),
                     streamsProperties,
@@ -150,7 +153,7 @@ export class SensorRouting extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [this.baseStream] },
             );
             const config = hdfsSinkConfig(
-                stream.kafkaTopic,
+                sensorStreamName(id),
                 args.hdfsUrl,
                 sensorHdfsDir(root, id),
                 args.flushSize ?? 3,

@@ -211,9 +211,12 @@ function refreshed(props: KsqlSourceOutputs, desc: KsqlSourceDescription): KsqlS
 }
 
 function observedColumns(desc: KsqlSourceDescription): KsqlColumn[] {
-    return desc.fields
-        .filter((f) => f.type === undefined || f.type === "KEY")
-        .map((f) => ({ name: f.name, type: schemaToType(f.schema), key: f.type === "KEY" }));
+    return (
+        desc.fields
+            // Value columns carry no `type` (absent or null); HEADER columns are not declared ones.
+            .filter((f) => !f.type || f.type === "KEY")
+            .map((f) => ({ name: f.name, type: schemaToType(f.schema), key: f.type === "KEY" }))
+    );
 }
 
 /** The `CREATE … AS SELECT` query writing into the source (INSERT INTO queries excluded). */

@@ -12,14 +12,7 @@ import {
 
 const STREAM = "pulumi-nodejs:dynamic/ksql:KsqlStream";
 const CONNECTOR = "pulumi-nodejs:dynamic:Resource";
-const mocks = {
-    // The derived stream's topic defaults to its name on the server; the mock plays the server.
-    outputs: {
-        [STREAM]: (inputs: Record<string, unknown>) => ({
-            kafkaTopic: inputs.topic ?? inputs.name,
-        }),
-    },
-};
+const mocks = {}; // no invokes or extra outputs needed
 setupMocks(mocks);
 
 const ARGS = {

@@ -237,7 +237,7 @@ class Parser {
         }
         if (expr.fn === undefined || alias === undefined) {
             throw new StatementError(
-                `fake ksqlDB: cannot type the expression at line 1:${startTok.pos + 1}; ` +
+                `fake ksqlDB: cannot type the expression at line 1:${startTok.pos - this.toks[0].pos + 1}; ` +
                     "only columns and aliased function calls are modelled",
                 this.text,
             );
