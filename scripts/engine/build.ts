@@ -73,17 +73,19 @@ function goVersion(): string {
     return run("go", ["env", "GOVERSION"], repoRoot).trim();
 }
 
-/** The upstream module's go.mod as JSON, downloaded through the proxy. */
-function upstreamGoMod(spec: GoToolSpec, scratch: string): GoModJson {
+/** The upstream module, downloaded through the proxy: its go.mod as JSON and its directory. */
+function upstreamModule(spec: GoToolSpec, scratch: string): { goMod: GoModJson; dir: string } {
     const ref = `${spec.upstream.module}@${spec.upstream.version}`;
     const info = JSON.parse(run("go", ["mod", "download", "-json", ref], scratch)) as {
         GoMod?: string;
+        Dir?: string;
         Error?: string;
     };
-    if (info.GoMod === undefined) {
-        throw new Error(`go mod download ${ref}: ${info.Error ?? "no go.mod"}`);
+    if (info.GoMod === undefined || info.Dir === undefined) {
+        throw new Error(`go mod download ${ref}: ${info.Error ?? "no module"}`);
     }
-    return JSON.parse(run("go", ["mod", "edit", "-json", info.GoMod], scratch)) as GoModJson;
+    const goMod = JSON.parse(run("go", ["mod", "edit", "-json", info.GoMod], scratch)) as GoModJson;
+    return { goMod, dir: info.Dir };
 }
 
 /** Wrapper go.mod text: upstream required at its pin, its local replaces mapped to versions. */
@@ -107,9 +109,8 @@ export function wrapperGoMod(spec: GoToolSpec, upstream: GoModJson): string {
             pinned !== undefined && !pinned.startsWith("v0.0.0")
                 ? pinned
                 : spec.localReplaceVersion?.(rep.Old.Path);
-        if (version === undefined) {
-            throw new Error(`${spec.name}: no version for ${rep.Old.Path} (=> ${target.Path})`);
-        }
+        // Not required at all (etcd's FORBIDDEN_DEPENDENCY guards): nothing to pin.
+        if (version === undefined) continue;
         lines.push(`replace ${rep.Old.Path} => ${rep.Old.Path} ${version}`);
     }
     return `${lines.join("\n")}\n`;
@@ -130,7 +131,7 @@ function ldflags(spec: GoToolSpec): string {
 
 function recipeOf(spec: GoToolSpec, goMod: string): string {
     const parts = [goVersion(), goMod, JSON.stringify(spec.files ?? {}), ldflags(spec)];
-    parts.push(JSON.stringify(spec.mains));
+    parts.push(JSON.stringify(spec.mains), JSON.stringify(spec.assets ?? {}));
     return createHash("sha256").update(parts.join("\0")).digest("hex");
 }
 
@@ -150,7 +151,9 @@ function buildTool(spec: GoToolSpec): string {
     const bin = toolBin(spec);
     const stampPath = join(dir, "stamp.json");
     const stamp = readStamp(stampPath);
-    const binsPresent = Object.keys(spec.mains).every((b) => existsSync(join(bin, b)));
+    const binsPresent =
+        Object.keys(spec.mains).every((b) => existsSync(join(bin, b))) &&
+        Object.keys(spec.assets ?? {}).every((a) => existsSync(join(dir, "share", a)));
     // Warm path: the stamp stores the recipe computed from the wrapper go.mod written last time.
     if (stamp !== undefined && binsPresent && existsSync(join(src, "go.mod.in"))) {
         const recipe = recipeOf(spec, readFileSync(join(src, "go.mod.in"), "utf8"));
@@ -162,7 +165,8 @@ function buildTool(spec: GoToolSpec): string {
     rmSync(src, { recursive: true, force: true });
     mkdirSync(src, { recursive: true });
     mkdirSync(bin, { recursive: true });
-    const goMod = wrapperGoMod(spec, upstreamGoMod(spec, src));
+    const upstream = upstreamModule(spec, src);
+    const goMod = wrapperGoMod(spec, upstream.goMod);
     writeFileSync(join(src, "go.mod.in"), goMod);
     writeFileSync(join(src, "go.mod"), goMod);
     if (Object.values(spec.mains).some((pkg) => pkg !== ".")) {
@@ -177,6 +181,10 @@ function buildTool(spec: GoToolSpec): string {
         console.log(`${spec.name} ${spec.version}: go build ${name}`);
         const out = join(bin, name);
         run("go", ["build", "-trimpath", `-ldflags=${ldflags(spec)}`, "-o", out, pkg], src);
+    }
+    for (const [name, path] of Object.entries(spec.assets ?? {})) {
+        mkdirSync(join(dir, "share"), { recursive: true });
+        copyFileSync(join(upstream.dir, path), join(dir, "share", name));
     }
     const seconds = Math.round(Number(process.hrtime.bigint() - started) / 1e9);
     const newStamp: Stamp = {

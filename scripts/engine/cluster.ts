@@ -15,7 +15,7 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binary, etcdSpec, kubernetesSpec, kwokSpec } from "./tools";
+import { asset, binary, etcdSpec, kubernetesSpec, kwokSpec } from "./tools";
 
 /** A running local cluster. */
 export interface LocalCluster {
@@ -323,7 +323,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
             "--node-ip=127.0.0.1",
+            "--node-lease-duration-seconds=40",
             "--server-address=",
+            ...Object.keys(kwokSpec.assets ?? {}).map((a) => `--config=${asset(kwokSpec, a)}`),
         ]);
         const nodeRes = await api("POST", "/api/v1/nodes", {
             apiVersion: "v1",

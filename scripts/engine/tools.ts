@@ -51,6 +51,8 @@ export interface GoToolSpec {
     readonly mains: Readonly<Record<string, string>>;
     /** `-X` variable stamps, `importpath.name` to value. */
     readonly stamps?: Readonly<Record<string, string>>;
+    /** Data files copied from the upstream module into `share/`, by name to path in the module. */
+    readonly assets?: Readonly<Record<string, string>>;
 }
 
 /** A tool the build step cannot produce here, kept listed so reports say why. */
@@ -71,8 +73,12 @@ export const pulumiSdkVersion = lockedVersion("@pulumi/pulumi");
  */
 export const pulumiCliVersion = "3.259.0";
 
-/** Kubernetes control-plane release; every `k8s.io/*` staging module is used at `v0.<minor>.<patch>`. */
-export const kubernetesVersion = "1.32.13";
+/**
+ * Kubernetes control-plane release; every `k8s.io/*` staging module is used at
+ * `v0.<minor>.<patch>`. Not the newest 1.32 patch: at v0.32.13 the proxy here refuses the zips of
+ * k8s.io/kube-scheduler, k8s.io/endpointslice and k8s.io/cri-client (403), all needed.
+ */
+export const kubernetesVersion = "1.32.2";
 
 /** etcd release for the API server's storage. */
 export const etcdVersion = "3.5.21";
@@ -145,6 +151,16 @@ export const kwokSpec: GoToolSpec = {
     upstream: { module: "sigs.k8s.io/kwok", version: `v${kwokVersion}` },
     mains: { kwok: "sigs.k8s.io/kwok/cmd/kwok" },
     stamps: { "sigs.k8s.io/kwok/pkg/consts.Version": `v${kwokVersion}` },
+    // The controller has no built-in behaviour: these Stage objects (kwok's own "fast" set) make
+    // nodes Ready with lease heartbeats and move scheduled pods to Running/Ready.
+    assets: {
+        "node-initialize.yaml": "kustomize/stage/node/fast/node-initialize.yaml",
+        "node-heartbeat-with-lease.yaml":
+            "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+        "pod-ready.yaml": "kustomize/stage/pod/fast/pod-ready.yaml",
+        "pod-complete.yaml": "kustomize/stage/pod/fast/pod-complete.yaml",
+        "pod-delete.yaml": "kustomize/stage/pod/fast/pod-delete.yaml",
+    },
 };
 
 /** Every buildable tool, in build order. */
@@ -184,6 +200,15 @@ export function toolBin(spec: GoToolSpec): string {
 /** Absolute path of one built binary; throws with the fix when it has not been built. */
 export function binary(spec: GoToolSpec, name: string): string {
     const path = join(toolBin(spec), name);
+    if (!existsSync(path)) {
+        throw new Error(`${path} is missing: run \`npm run engine:build\` first`);
+    }
+    return path;
+}
+
+/** Absolute path of a data file copied by the build (see {@link GoToolSpec.assets}). */
+export function asset(spec: GoToolSpec, name: string): string {
+    const path = join(toolDir(spec.name, spec.version), "share", name);
     if (!existsSync(path)) {
         throw new Error(`${path} is missing: run \`npm run engine:build\` first`);
     }

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -120,6 +120,8 @@ void describe(`engine smoke (pulumi ${pulumiCliVersion}, local control plane)`, 
             startCluster({ log: (l) => console.log(`# cluster: ${l}`) }),
         );
         work = mkdtempSync(join(tmpdir(), "ingest-engine-smoke-"));
+        // The file:// backend does not create its directory: `stack select` fails on a missing one.
+        mkdirSync(join(work, "state"));
         const pulumiCommand = await PulumiCommand.get({
             root: toolDir(pulumiSpec.name, pulumiSpec.version),
         });
@@ -138,8 +140,8 @@ void describe(`engine smoke (pulumi ${pulumiCliVersion}, local control plane)`, 
                         PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
                         PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
                         PULUMI_SKIP_UPDATE_CHECK: "true",
-                        // The dynamic-provider host resolves @pulumi/pulumi from its cwd, which
-                        // for an inline program is a temp dir without node_modules.
+                        // The dynamic-provider host script resolves @pulumi/pulumi from the
+                        // program's cwd (this process's); NODE_PATH makes that cwd irrelevant.
                         NODE_PATH: join(repoRoot, "node_modules"),
                         PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
                     },
