@@ -318,8 +318,13 @@ void describe(
 
                 const extra = await startExtraConnectWorker();
                 assert.notEqual(extra.url, url());
-                const listed = await http.get<string[]>(`${extra.url}/connectors`);
-                assert.ok(listed.data.includes(connector));
+                // A joining worker serves REST before it has read the config topic: wait for it.
+                await eventually("the extra worker to list the connector", async () => {
+                    const listed = await http.get<string[]>(`${extra.url}/connectors`);
+                    return listed.status === 200 && listed.data.includes(connector)
+                        ? true
+                        : undefined;
+                });
                 const spread = await eventually(
                     "work to be spread over both workers",
                     async () => {
