@@ -18,9 +18,11 @@ import {
 } from "./common";
 import {
     DEFAULT_FILE_CHANNEL_DIR,
+    DEFAULT_SASL_PASSWORD_ENV,
     flumeAgentConfig,
     validateFlumeAgent,
     type FlumeAgentDefinition,
+    type FlumeKafkaSasl,
 } from "./flume/config";
 
 export * from "./flume/config";
@@ -42,6 +44,14 @@ export interface FlumeArgs extends ImageSource {
     readonly agents: readonly FlumeAgentDefinition[];
     /** Kafka bootstrap servers. Required when an agent has a Kafka source or sink; no default. */
     readonly kafkaBootstrapServers?: pulumi.Input<string>;
+    /** Kafka `security.protocol`: `PLAINTEXT` or `SASL_PLAINTEXT` (SASL/PLAIN). Defaults to `PLAINTEXT`. */
+    readonly securityProtocol?: string;
+    /** SASL user; required unless `PLAINTEXT`. */
+    readonly saslUser?: string;
+    /** Secret holding the SASL password; required unless `PLAINTEXT`. */
+    readonly saslSecretName?: pulumi.Input<string>;
+    /** Key of the password in that Secret. Defaults to `client-passwords` (the Bitnami chart's). */
+    readonly saslSecretKey?: string;
     /**
      * ConfigMap holding `core-site.xml` and `hdfs-site.xml` (the `Hdfs` component's
      * `configMapName`), mounted as `HADOOP_CONF_DIR`. Required when an agent has an HDFS sink.
@@ -126,6 +136,7 @@ export class Flume extends pulumi.ComponentResource {
                             flumeAgentConfig({
                                 ...agent,
                                 kafkaBootstrapServers: bootstrap || undefined,
+                                kafkaSasl: kafkaSasl(args),
                             }),
                         ),
                 },
@@ -198,6 +209,7 @@ export class Flume extends pulumi.ComponentResource {
                                             name: "HADOOP_USER_NAME",
                                             value: args.hdfsUser ?? "flume",
                                         },
+                                        ...saslEnv(agent, args),
                                     ],
                                     ports,
                                     volumeMounts: mounts,
@@ -240,17 +252,48 @@ export class Flume extends pulumi.ComponentResource {
     }
 }
 
+/** The agents' SASL settings from the args, or undefined for PLAINTEXT. */
+function kafkaSasl(args: FlumeArgs): FlumeKafkaSasl | undefined {
+    const protocol = args.securityProtocol ?? "PLAINTEXT";
+    if (protocol === "PLAINTEXT") return undefined;
+    return { protocol: protocol as FlumeKafkaSasl["protocol"], username: args.saslUser ?? "" };
+}
+
+/** The SASL password, from its Secret into the variable Flume's config filter reads. */
+function saslEnv(agent: FlumeAgentDefinition, args: FlumeArgs): k8s.types.input.core.v1.EnvVar[] {
+    const usesKafka = agent.source.type === "kafka" || agent.sink.type === "kafka";
+    if (!usesKafka || kafkaSasl(args) === undefined) return [];
+    const key = args.saslSecretKey ?? "client-passwords";
+    return [
+        {
+            name: DEFAULT_SASL_PASSWORD_ENV,
+            valueFrom: { secretKeyRef: { name: args.saslSecretName, key } },
+        },
+    ];
+}
+
 /** Every problem with `args` that can be found before deployment, one message each. */
 export function flumeArgsProblems(args: FlumeArgs): string[] {
     const problems: string[] = [];
     if (args.agents.length === 0) problems.push("agents: at least one agent is required");
+    const protocol = args.securityProtocol ?? "PLAINTEXT";
+    if (!["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"].includes(protocol)) {
+        problems.push(
+            `securityProtocol "${protocol}" must be PLAINTEXT, SASL_PLAINTEXT or SASL_SSL`,
+        );
+    } else if (protocol !== "PLAINTEXT" && (!args.saslUser || args.saslSecretName === undefined)) {
+        problems.push(`securityProtocol ${protocol} needs saslUser and saslSecretName`);
+    }
     const seen = new Set<string>();
     for (const agent of args.agents) {
         if (seen.has(agent.name)) problems.push(`agents: name "${agent.name}" is used twice`);
         seen.add(agent.name);
         // The bootstrap may be an unresolved output here; its presence is what matters.
         const bootstrap = args.kafkaBootstrapServers === undefined ? undefined : "(set)";
-        problems.push(...validateFlumeAgent({ ...agent, kafkaBootstrapServers: bootstrap }));
+        const sasl = args.saslUser ? kafkaSasl(args) : undefined;
+        problems.push(
+            ...validateFlumeAgent({ ...agent, kafkaBootstrapServers: bootstrap, kafkaSasl: sasl }),
+        );
         if (agent.sink.type === "hdfs" && args.hadoopConfigMapName === undefined) {
             problems.push(`agent ${agent.name}: hadoopConfigMapName is required by its HDFS sink`);
         }

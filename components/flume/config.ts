@@ -106,11 +106,31 @@ export interface FlumeAgentDefinition {
     readonly sink: FlumeSink;
 }
 
+/** SASL authentication of an agent's Kafka clients; the password never appears in the file. */
+export interface FlumeKafkaSasl {
+    /** Kafka `security.protocol`. */
+    readonly protocol: "SASL_PLAINTEXT" | "SASL_SSL";
+    /** SASL mechanism. Defaults to `PLAIN`. */
+    readonly mechanism?: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+    /** SASL user name. */
+    readonly username: string;
+    /**
+     * Environment variable holding the password, read by Flume's `env` config filter when the
+     * agent starts. Defaults to `KAFKA_SASL_PASSWORD`.
+     */
+    readonly passwordEnv?: string;
+}
+
 /** A complete agent: its definition plus the endpoints it talks to. */
 export interface FlumeAgentSpec extends FlumeAgentDefinition {
     /** Kafka bootstrap servers; required when the source or the sink is Kafka. */
     readonly kafkaBootstrapServers?: string;
+    /** SASL for the Kafka source and sink. Defaults to none (PLAINTEXT). */
+    readonly kafkaSasl?: FlumeKafkaSasl;
 }
+
+/** Environment variable the SASL password is read from when the spec names none. */
+export const DEFAULT_SASL_PASSWORD_ENV = "KAFKA_SASL_PASSWORD";
 
 /** Directory of a file channel when the spec does not name one (the PVC mount in the pod). */
 export const DEFAULT_FILE_CHANNEL_DIR = "/var/lib/flume/channel";
@@ -132,6 +152,10 @@ function channelTransactionCapacity(channel: FlumeChannel): number {
     return channel.transactionCapacity ?? 1000;
 }
 
+function usesKafka(agent: FlumeAgentDefinition): boolean {
+    return agent.source.type === "kafka" || agent.sink.type === "kafka";
+}
+
 function hasLineBreak(value: unknown): boolean {
     if (typeof value === "string") return /[\r\n]/.test(value);
     if (typeof value === "object" && value !== null) return Object.values(value).some(hasLineBreak);
@@ -147,11 +171,27 @@ export function validateFlumeAgent(agent: FlumeAgentSpec): string[] {
                 "(lower-case letters, digits and '-', starting with a letter)",
         );
     }
-    const usesKafka = agent.source.type === "kafka" || agent.sink.type === "kafka";
-    if (usesKafka && !agent.kafkaBootstrapServers) {
+    if (usesKafka(agent) && !agent.kafkaBootstrapServers) {
         problems.push(
             `agent ${agent.name}: kafkaBootstrapServers is required by its Kafka source or sink`,
         );
+    }
+    if (agent.kafkaSasl) {
+        if (!/^[^"\\\s]+$/.test(agent.kafkaSasl.username)) {
+            problems.push(
+                `agent ${agent.name}: kafkaSasl.username must be non-empty without quotes, backslashes or spaces`,
+            );
+        }
+        // The env config filter only resolves keys of this shape.
+        if (
+            !/^[A-Za-z_][A-Za-z0-9_]*$/.test(
+                agent.kafkaSasl.passwordEnv ?? DEFAULT_SASL_PASSWORD_ENV,
+            )
+        ) {
+            problems.push(
+                `agent ${agent.name}: kafkaSasl.passwordEnv must be an environment variable name`,
+            );
+        }
     }
     if (agent.source.type === "kafka" && agent.source.topics.length === 0) {
         problems.push(`agent ${agent.name}: source.topics must name at least one topic`);
@@ -192,6 +232,26 @@ export function validateFlumeAgent(agent: FlumeAgentSpec): string[] {
     return problems;
 }
 
+/** Kafka client settings for SASL under `prefix` (`kafka.consumer` or `kafka.producer`). */
+function saslProperties(prefix: string, sasl: FlumeKafkaSasl | undefined): [string, string][] {
+    if (!sasl) return [];
+    const mechanism = sasl.mechanism ?? "PLAIN";
+    const module =
+        mechanism === "PLAIN"
+            ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+            : "org.apache.kafka.common.security.scram.ScramLoginModule";
+    // ${env['X']} is replaced by Flume's env config filter when the agent reads the file.
+    const password = `\${env['${sasl.passwordEnv ?? DEFAULT_SASL_PASSWORD_ENV}']}`;
+    return [
+        [`${prefix}.security.protocol`, sasl.protocol],
+        [`${prefix}.sasl.mechanism`, mechanism],
+        [
+            `${prefix}.sasl.jaas.config`,
+            `${module} required username="${sasl.username}" password="${password}";`,
+        ],
+    ];
+}
+
 function sourceProperties(source: FlumeSource, agent: FlumeAgentSpec): [string, string | number][] {
     switch (source.type) {
         case "kafka":
@@ -203,6 +263,7 @@ function sourceProperties(source: FlumeSource, agent: FlumeAgentSpec): [string, 
                 ["kafka.consumer.auto.offset.reset", source.startFrom ?? "earliest"],
                 ["batchSize", sourceBatch(source)],
                 ["batchDurationMillis", source.batchDurationMillis ?? 1000],
+                ...saslProperties("kafka.consumer", agent.kafkaSasl),
             ];
         case "http":
             return [
@@ -270,6 +331,7 @@ function sinkProperties(sink: FlumeSink, agent: FlumeAgentSpec): [string, string
                 ["allowTopicOverride", "false"],
                 ["flumeBatchSize", sinkBatch(sink)],
                 ["kafka.producer.acks", sink.acks ?? "all"],
+                ...saslProperties("kafka.producer", agent.kafkaSasl),
             ];
     }
 }
@@ -292,6 +354,9 @@ export function flumeAgentConfig(agent: FlumeAgentSpec): string {
     return [
         `# Flume agent "${a}" (${agent.source.type} -> ${agent.channel.type} -> ${agent.sink.type}).`,
         "# Generated by ingest-platform components/flume; edit the stack config, not this file.",
+        ...(agent.kafkaSasl && usesKafka(agent)
+            ? [`${a}.configfilters = env`, `${a}.configfilters.env.type = env`]
+            : []),
         `${a}.sources = source`,
         `${a}.channels = channel`,
         `${a}.sinks = sink`,

@@ -15,7 +15,7 @@ import { javaClasspath, serviceEnv } from "../../scripts/services/control";
 import { hadoopXml } from "../../scripts/services/hdfs";
 import { isAlive, launch, stopProcess, type RunningProcess } from "../../scripts/services/process";
 import { readState, updateState } from "../../scripts/services/state";
-import { freePort } from "../../scripts/services/util";
+import { freePort, runCommand } from "../../scripts/services/util";
 
 const env = serviceEnv();
 const skip =
@@ -101,6 +101,7 @@ async function landedLines(
 async function startAgent(
     agent: FlumeAgentSpec,
     label: string,
+    secretEnv: Record<string, string> = {},
 ): Promise<{ proc: RunningProcess; metrics: string }> {
     const dir = join(work, label);
     const conf = join(dir, "conf");
@@ -113,18 +114,21 @@ async function startAgent(
     copyFileSync(join(ROOT, "components/flume/log4j2.xml"), join(conf, "log4j2.xml"));
     const port = await freePort();
     const state = process.env.SERVICES_STATE ? readState(process.env.SERVICES_STATE) : undefined;
-    const proc = launch({
-        name: `flume-${label}`,
-        command: "sh",
-        args: [AGENT_SCRIPT, agent.name, join(dir, "flume.conf")],
-        env: {
-            FLUME_CLASSPATH: `${conf}:${classpath}`,
-            FLUME_MONITORING_PORT: String(port),
-            HADOOP_USER_NAME: "flume",
-            JAVA_OPTS: "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+    const proc = launch(
+        {
+            name: `flume-${label}`,
+            command: "sh",
+            args: [AGENT_SCRIPT, agent.name, join(dir, "flume.conf")],
+            env: {
+                FLUME_CLASSPATH: `${conf}:${classpath}`,
+                FLUME_MONITORING_PORT: String(port),
+                HADOOP_USER_NAME: "flume",
+                JAVA_OPTS: "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+            },
+            logFile: join(state?.logsDir ?? dir, `flume-${label}.log`),
         },
-        logFile: join(state?.logsDir ?? dir, `flume-${label}.log`),
-    });
+        secretEnv,
+    );
     agents.push(proc);
     if (process.env.SERVICES_STATE) {
         updateState(process.env.SERVICES_STATE, (s) => ({
@@ -381,3 +385,179 @@ void describe(
         );
     },
 );
+
+/** A Kafka 4.0 KRaft node whose only client listener is SASL_PLAINTEXT/PLAIN (the prod stack's mode). */
+async function startSaslKafka(users: Record<string, string>): Promise<string> {
+    const dir = join(work, "kafka-sasl");
+    mkdirSync(join(dir, "data"), { recursive: true });
+    const [brokerPort, controllerPort] = [await freePort(), await freePort()];
+    const jaasUsers = Object.entries(users)
+        .map(([user, password]) => `user_${user}="${password}"`)
+        .join(" ");
+    const props: Record<string, string | number> = {
+        "process.roles": "broker,controller",
+        "node.id": 1,
+        "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
+        listeners: `SASL_PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+        "advertised.listeners": `SASL_PLAINTEXT://127.0.0.1:${brokerPort}`,
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "sasl.enabled.mechanisms": "PLAIN",
+        "sasl.mechanism.inter.broker.protocol": "PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config":
+            `org.apache.kafka.common.security.plain.PlainLoginModule required ` +
+            `username="admin" password="${users.admin}" ${jaasUsers};`,
+        "log.dirs": join(dir, "data"),
+        "offsets.topic.replication.factor": 1,
+        "offsets.topic.num.partitions": 3,
+        "transaction.state.log.replication.factor": 1,
+        "transaction.state.log.min.isr": 1,
+        "share.coordinator.state.topic.replication.factor": 1,
+        "share.coordinator.state.topic.min.isr": 1,
+        "group.initial.rebalance.delay.ms": 0,
+    };
+    const propsFile = join(dir, "server.properties");
+    // Holds the test broker's throwaway passwords: readable by this user only.
+    writeFileSync(
+        propsFile,
+        Object.entries(props)
+            .map(([k, v]) => `${k}=${v}`)
+            .join("\n") + "\n",
+        { mode: 0o600 },
+    );
+    const kafkaClasspath = await javaClasspath("kafka");
+    const format = await runCommand("java", [
+        "-cp",
+        kafkaClasspath,
+        "kafka.tools.StorageTool",
+        "format",
+        "--cluster-id",
+        randomBytes(16).toString("base64url"),
+        "--config",
+        propsFile,
+    ]);
+    assert.equal(format.code, 0, format.stdout + format.stderr);
+    const state = process.env.SERVICES_STATE ? readState(process.env.SERVICES_STATE) : undefined;
+    const proc = launch({
+        name: "kafka-sasl",
+        command: "java",
+        args: [
+            "-Xmx384m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            kafkaClasspath,
+            "kafka.Kafka",
+            propsFile,
+        ],
+        logFile: join(state?.logsDir ?? dir, "kafka-sasl.log"),
+    });
+    agents.push(proc);
+    if (process.env.SERVICES_STATE) {
+        updateState(process.env.SERVICES_STATE, (s) => ({
+            ...s,
+            processes: { ...s.processes, [proc.name]: proc },
+        }));
+    }
+    const bootstrap = `127.0.0.1:${brokerPort}`;
+    await eventually(
+        `SASL broker at ${bootstrap}`,
+        async () => {
+            if (!isAlive(proc.pid)) throw new Error(`kafka-sasl exited; see ${proc.logFile}`);
+            const admin = saslKafka(bootstrap, "admin", users.admin).admin();
+            await admin.connect();
+            try {
+                return (await admin.describeCluster()).brokers.length > 0 ? true : undefined;
+            } finally {
+                await admin.disconnect();
+            }
+        },
+        90_000,
+    );
+    return bootstrap;
+}
+
+const saslKafka = (bootstrap: string, username: string, password: string): Kafka =>
+    new Kafka({
+        clientId: `flume-it-sasl-${run}`,
+        brokers: [bootstrap],
+        logLevel: logLevel.NOTHING,
+        sasl: { mechanism: "plain", username, password },
+        retry: { retries: 2 },
+    });
+
+void describe("Flume agents against SASL/PLAIN Kafka (prod stack)", { skip }, () => {
+    void it(
+        "authenticates the Kafka source and sink with the password from the environment only",
+        { timeout: 300_000 },
+        async (t) => {
+            const users = {
+                admin: randomBytes(12).toString("hex"),
+                ingest: randomBytes(12).toString("hex"),
+            };
+            const bootstrap = await startSaslKafka(users);
+            const [from, to] = [`Cars-${run}`, `Cars-copy-${run}`];
+            const admin = saslKafka(bootstrap, "admin", users.admin).admin();
+            await admin.connect();
+            await admin.createTopics({
+                topics: [
+                    { topic: from, numPartitions: 2 },
+                    { topic: to, numPartitions: 1 },
+                ],
+            });
+            await admin.disconnect();
+
+            const agent: FlumeAgentSpec = {
+                name: "relay",
+                kafkaBootstrapServers: bootstrap,
+                kafkaSasl: { protocol: "SASL_PLAINTEXT", username: "ingest" },
+                source: { type: "kafka", topics: [from], batchSize: 50, batchDurationMillis: 500 },
+                channel: { type: "memory", transactionCapacity: 100 },
+                sink: { type: "kafka", topic: to },
+            };
+            const conf = flumeAgentConfig(agent);
+            assert.ok(!conf.includes(users.ingest), "password in flume.conf");
+            await startAgent(agent, "relay", { KAFKA_SASL_PASSWORD: users.ingest });
+
+            const producer = saslKafka(bootstrap, "ingest", users.ingest).producer({
+                createPartitioner: Partitioners.DefaultPartitioner,
+            });
+            await producer.connect();
+            await producer.send({
+                topic: from,
+                messages: Array.from({ length: 150 }, (_, i) => ({ value: `sasl-${run}-${i}` })),
+            });
+            await producer.disconnect();
+
+            const consumer = saslKafka(bootstrap, "ingest", users.ingest).consumer({
+                groupId: `count-${run}`,
+            });
+            await consumer.connect();
+            await consumer.subscribe({ topics: [to], fromBeginning: true });
+            const values: string[] = [];
+            await consumer.run({
+                eachMessage: ({ message }) => {
+                    values.push(String(message.value));
+                    return Promise.resolve();
+                },
+            });
+            try {
+                await eventually(
+                    "150 relayed records",
+                    () => Promise.resolve(values.length >= 150 ? true : undefined),
+                    120_000,
+                );
+                await new Promise((r) => setTimeout(r, 3_000));
+            } finally {
+                await consumer.disconnect();
+            }
+            t.diagnostic(`relayed ${values.length} of 150 records through SASL/PLAIN`);
+            console.log(
+                `# flume relay (SASL/PLAIN source and sink): produced 150, ${values.length} on ${to}`,
+            );
+            assert.equal(values.length, 150);
+            assert.equal(new Set(values).size, 150);
+        },
+    );
+});
