@@ -94,6 +94,11 @@ const kafkaSchema = z
         externalNodePort: nodePort.optional(),
         /** Host name advertised on the external listener. */
         externalHost: z.string().min(1).default("127.0.0.1"),
+        /**
+         * Bootstrap servers reachable from the machine running pulumi (the topic resources run
+         * there). Defaults to the external NodePort listener when one is configured.
+         */
+        hostBootstrapServers: z.string().min(1).optional(),
     })
     .prefault({});
 
@@ -212,10 +217,26 @@ const sqoopSchema = z
     })
     .prefault({});
 
+const topicSchema = z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "must be a valid Kafka topic name"),
+    partitions: z.number().int().min(1).default(3),
+    /** Defaults to the stack's replication factor. */
+    replicationFactor: z.number().int().min(1).optional(),
+    config: z.record(z.string(), z.string()).default({}),
+});
+
 const pipelinesSchema = z
     .strictObject({
-        /** Declare the seed pipelines (connectors, ksqlDB streams) through the REST endpoints. */
+        /** Declare the seed pipelines (topics, connectors, ksqlDB streams) from this machine. */
         enabled: z.boolean().default(true),
+        /** Topics the seed pipelines read and write (auto-create is off on the brokers). */
+        topics: z.array(topicSchema).default([
+            { name: "INGESTION", partitions: 3, config: {} },
+            { name: "UNORGANIZED", partitions: 3, config: {} },
+            { name: "Cars", partitions: 3, config: {} },
+        ]),
+        /** Leave topics (and their data) in Kafka when their resources are deleted. */
+        retainTopicsOnDelete: z.boolean().default(false),
         /** Sensor ids routed by ksqlDB into per-sensor HDFS folders (seed 003). */
         sensors: z
             .array(
@@ -224,6 +245,25 @@ const pipelinesSchema = z
                     .regex(/^[A-Za-z0-9_]+$/, "may contain letters, digits and underscores only"),
             )
             .default(["1", "2", "3", "4", "5", "6"]),
+    })
+    .prefault({});
+
+const dataLakeSchema = z
+    .strictObject({
+        enabled: z.boolean().default(false),
+        region: z
+            .string()
+            .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, "must be an AWS region such as eu-west-1")
+            .default("us-east-1"),
+        /** Exact bucket name; unset = a unique name derived from the resource name. */
+        bucketName: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")
+            .optional(),
+        /** Allow `pulumi destroy` to delete a bucket that still holds objects. */
+        forceDestroy: z.boolean().default(false),
+        /** S3-compatible endpoint (LocalStack, MinIO): S3, IAM and STS calls go there, path-style. */
+        endpoint: httpUrl.optional(),
     })
     .prefault({});
 
@@ -242,6 +282,7 @@ export const configSchema = z
         flume: flumeSchema,
         sqoop: sqoopSchema,
         pipelines: pipelinesSchema,
+        dataLake: dataLakeSchema,
     })
     .superRefine((c, ctx) => {
         const brokers = c.kafka.replicas;

@@ -3,11 +3,13 @@
  * the typed config, creates the namespace and the components in dependency order, and exports
  * every endpoint with the command that reaches it.
  */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
     Console,
+    DataLakeBucket,
     Flume,
     Hdfs,
     KAFKA_CLIENT_USER,
@@ -15,12 +17,13 @@ import {
     KafkaConnect,
     KsqlDb,
     Postgres,
+    SensorRouting,
     Sqoop,
 } from "./components";
-import { SensorRouting } from "./components/sensorRouting";
 import { loadConfig } from "./config";
 import { HdfsDirectory } from "./connectors/hdfsDirectory";
 import { KafkaConnector } from "./connectors/kafkaConnector";
+import { KafkaTopic } from "./connectors/kafkaTopic";
 
 const cfg = loadConfig();
 
@@ -132,6 +135,42 @@ const hdfs = cfg.hdfs.enabled
     : undefined;
 const webhdfsHostUrl = cfg.hdfs.webhdfsUrl ?? hdfs?.hostWebhdfsUrl;
 
+// The S3 data lake, with the Connect S3 sink's credentials delivered as a Kubernetes Secret.
+const dataLake = cfg.dataLake.enabled
+    ? new DataLakeBucket(
+          "data-lake",
+          {
+              namespace: ns,
+              bucketName: cfg.dataLake.bucketName,
+              forceDestroy: cfg.dataLake.forceDestroy,
+          },
+          {
+              protect: cfg.protect,
+              dependsOn: [namespace],
+              providers: [
+                  provider,
+                  new aws.Provider("aws", {
+                      region: cfg.dataLake.region,
+                      ...(cfg.dataLake.endpoint === undefined
+                          ? {}
+                          : {
+                                endpoints: [
+                                    {
+                                        s3: cfg.dataLake.endpoint,
+                                        iam: cfg.dataLake.endpoint,
+                                        sts: cfg.dataLake.endpoint,
+                                    },
+                                ],
+                                s3UsePathStyle: true,
+                                skipCredentialsValidation: true,
+                                skipRequestingAccountId: true,
+                            }),
+                  }),
+              ],
+          },
+      )
+    : undefined;
+
 const connect = new KafkaConnect(
     "connect",
     {
@@ -146,6 +185,7 @@ const connect = new KafkaConnect(
         nodePort: cfg.connect.nodePort,
         resources: cfg.connect.resources,
         hadoopConfigMapName: hdfs?.configMapName,
+        awsCredentialsSecretName: dataLake?.secretName,
     },
     { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
 );
@@ -205,6 +245,37 @@ const console = cfg.console.enabled
       )
     : undefined;
 
+// The pipelines' topics, declared from this machine (brokers do not auto-create topics).
+const kafkaHostBootstrap =
+    cfg.kafka.hostBootstrapServers ??
+    kafka?.hostBootstrapServers ??
+    cfg.kafka.externalBootstrapServers;
+const topics: Record<string, KafkaTopic> = {};
+if (cfg.pipelines.enabled && kafkaHostBootstrap !== undefined) {
+    for (const t of cfg.pipelines.topics) {
+        topics[t.name] = new KafkaTopic(
+            `topic-${t.name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`,
+            {
+                bootstrapServers: kafkaHostBootstrap,
+                name: t.name,
+                partitions: t.partitions,
+                replicationFactor: t.replicationFactor ?? replicationFactor,
+                config: t.config,
+                retainOnDelete: cfg.pipelines.retainTopicsOnDelete,
+                sasl: kafka?.clientPassword
+                    ? {
+                          mechanism: "plain",
+                          username: KAFKA_CLIENT_USER,
+                          password: kafka.clientPassword,
+                      }
+                    : undefined,
+            },
+            { dependsOn: kafka ? [kafka] : [] },
+        );
+    }
+}
+const topicDeps = (...names: string[]) => names.flatMap((n) => (topics[n] ? [topics[n]] : []));
+
 // Seed 002: Kafka topic `Cars` → HDFS /Cars; seed 003: text over HTTP → topic UNORGANIZED.
 const flume =
     cfg.flume.enabled && hdfs
@@ -215,6 +286,7 @@ const flume =
                   image: cfg.flume.image,
                   buildRegistry: cfg.flume.buildRegistry,
                   kafkaBootstrapServers: bootstrapServers,
+                  ...kafkaClient,
                   hadoopConfigMapName: hdfs.configMapName,
                   agents: [
                       {
@@ -231,7 +303,15 @@ const flume =
                       },
                   ],
               },
-              { ...opts, dependsOn: [hdfs, ...hdfsDirectories, ...(kafka ? [kafka] : [])] },
+              {
+                  ...opts,
+                  dependsOn: [
+                      hdfs,
+                      ...hdfsDirectories,
+                      ...(kafka ? [kafka] : []),
+                      ...topicDeps("Cars", "UNORGANIZED"),
+                  ],
+              },
           )
         : undefined;
 
@@ -277,7 +357,7 @@ const unorganizedSink = pipelineReady
                   "value.converter": "org.apache.kafka.connect.storage.StringConverter",
               },
           },
-          { dependsOn: [connect, ...hdfsDirectories] },
+          { dependsOn: [connect, ...hdfsDirectories, ...topicDeps("UNORGANIZED")] },
       )
     : undefined;
 const sensorRouting =
@@ -289,8 +369,9 @@ const sensorRouting =
                   connectUrl: connectHost,
                   hdfsUrl: hdfs.rpcUrl,
                   sensorIds: cfg.pipelines.sensors,
+                  sourceTopic: topics.INGESTION?.name ?? "INGESTION",
               },
-              { dependsOn: [connect, ksqldb, ...hdfsDirectories] },
+              { dependsOn: [connect, ksqldb, ...hdfsDirectories, ...topicDeps("INGESTION")] },
           )
         : undefined;
 
@@ -312,6 +393,9 @@ export const hdfsRpcUrl = hdfs?.rpcUrl;
 export const webhdfsUrl = hdfs?.webhdfsUrl;
 export const webhdfsHost = webhdfsHostUrl;
 export const hdfsDirectoryPaths = hdfsDirectories.map((d) => d.path);
+export const kafkaTopics = Object.keys(topics);
+export const dataLakeBucketName = dataLake?.bucketName;
+export const dataLakeCredentialsSecret = dataLake?.secretName;
 export const flumeAgents = flume ? ["cars", "unorganized"] : [];
 export const sqoopEnabled = sqoop !== undefined;
 export const pipelineConnectors = [

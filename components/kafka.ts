@@ -173,6 +173,8 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly saslSecretName?: pulumi.Output<string>;
     /** KRaft cluster id. */
     public readonly clusterId: string;
+    /** The SASL client password (a secret Output), when SASL is on; for providers that run on the host. */
+    public readonly clientPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:Kafka", name, {}, opts);
@@ -206,6 +208,7 @@ export class Kafka extends pulumi.ComponentResource {
                     { parent: this },
                 ).result;
             const client = password("client-password");
+            this.clientPassword = pulumi.secret(client);
             saslSecret = new k8s.core.v1.Secret(
                 `${name}-sasl`,
                 {

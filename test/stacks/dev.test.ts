@@ -82,6 +82,9 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic:Resource sensor-routing-sink-4",
             "pulumi-nodejs:dynamic:Resource sensor-routing-sink-5",
             "pulumi-nodejs:dynamic:Resource sensor-routing-sink-6",
+            "pulumi-nodejs:dynamic:Resource topic-cars",
+            "pulumi-nodejs:dynamic:Resource topic-ingestion",
+            "pulumi-nodejs:dynamic:Resource topic-unorganized",
             "pulumi:providers:kubernetes k8s",
             "random:index/randomPassword:RandomPassword postgres-password",
         ]);
@@ -158,6 +161,25 @@ describe("dev stack", () => {
             sinks.map((r) => (r.inputs.config as Record<string, string>)["topics.dir"]).sort(),
             ["1", "2", "3", "4", "5", "6"].map((n) => `/grid-wattage/sensor0${n}`),
         );
+    });
+
+    it("declares the pipelines' topics through the external listener, deletable in dev", () => {
+        const topics = recorded.filter((r) => r.name.startsWith("topic-"));
+        assert.deepEqual(
+            topics.map((t) => [t.inputs.name, t.inputs.partitions, t.inputs.replicationFactor]),
+            [
+                ["INGESTION", 3, 1],
+                ["UNORGANIZED", 3, 1],
+                ["Cars", 3, 1],
+            ],
+        );
+        for (const t of topics) {
+            assert.equal(t.inputs.bootstrapServers, "127.0.0.1:30092");
+            assert.equal(t.inputs.retainOnDelete, false);
+            assert.equal(t.inputs.sasl, undefined);
+        }
+        const base = one("pulumi-nodejs:dynamic/ksql:KsqlStream", "sensor-routing-base").inputs;
+        assert.equal(base.topic, "INGESTION");
     });
 
     it("runs the Flume agents and the Sqoop import against HDFS", () => {

@@ -3,6 +3,7 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import {
     isSecretValue,
+    unwrapSecret,
     one,
     protectOf,
     ofType,
@@ -82,6 +83,32 @@ describe("prod stack", () => {
         for (const s of ofType("kubernetes:core/v1:Service")) {
             assert.notEqual((s.inputs.spec as any).type, "NodePort", s.name);
         }
+    });
+
+    it("declares topics with replication 3 over SASL, the password secret, retained on delete", () => {
+        const topics = recorded.filter((r) => r.name.startsWith("topic-"));
+        assert.equal(topics.length, 3);
+        for (const t of topics) {
+            assert.equal(t.inputs.bootstrapServers, "kafka.ingest.internal:9092");
+            assert.equal(t.inputs.replicationFactor, 3);
+            assert.equal(t.inputs.retainOnDelete, true);
+            const sasl = unwrapSecret<Record<string, unknown>>(t.inputs.sasl);
+            assert.equal(sasl.mechanism, "plain");
+            assert.equal(sasl.username, "ingest");
+            assert.ok(
+                isSecretValue(t.inputs.sasl) || isSecretValue(sasl.password),
+                "the password travels as a secret",
+            );
+        }
+    });
+
+    it("creates the data lake with an explicit AWS provider and gives Connect its credentials Secret", () => {
+        assert.equal(one("pulumi:providers:aws", "aws").inputs.region, "eu-west-1");
+        assert.equal(protectOf("ingest:components:DataLakeBucket", "data-lake"), true);
+        const connect = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any)
+            .template.spec.containers[0];
+        assert.equal(connect.envFrom.length, 1);
+        assert.ok(connect.envFrom[0].secretRef.name);
     });
 
     it("uses the secret Postgres password from config, secret everywhere", () => {
