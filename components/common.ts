@@ -127,3 +127,76 @@ export function resolveImage(
     );
     return built.imageName;
 }
+
+/** Arguments for {@link httpWorkload}. */
+export interface HttpWorkloadArgs {
+    /** Object name of the Deployment and its Service; also the in-cluster host name. */
+    readonly name: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Record<string, string>;
+    /** Pod replicas. Defaults to 1. */
+    readonly replicas?: number;
+    readonly podSecurityContext: k8s.types.input.core.v1.PodSecurityContext;
+    /** The serving container; its port is added as `portName`. */
+    readonly container: k8s.types.input.core.v1.Container;
+    readonly volumes?: k8s.types.input.core.v1.Volume[];
+    /** Name of the container port (probes refer to it). */
+    readonly portName: string;
+    readonly port: number;
+    /** NodePort to expose the port on (kind maps it to localhost); unset = ClusterIP. */
+    readonly nodePort?: number;
+}
+
+/**
+ * A Deployment serving HTTP on one port, and a Service in front of it (NodePort when asked).
+ * Returns the in-cluster URL, resolved once the Service exists.
+ */
+export function httpWorkload(
+    args: HttpWorkloadArgs,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
+    const deployment = new k8s.apps.v1.Deployment(
+        args.name,
+        {
+            metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
+            spec: {
+                replicas: args.replicas ?? 1,
+                selector: { matchLabels: args.labels },
+                template: {
+                    metadata: { labels: args.labels },
+                    spec: {
+                        securityContext: args.podSecurityContext,
+                        containers: [
+                            {
+                                ...args.container,
+                                ports: [{ name: args.portName, containerPort: args.port }],
+                            },
+                        ],
+                        volumes: args.volumes,
+                    },
+                },
+            },
+        },
+        { parent },
+    );
+    const service = new k8s.core.v1.Service(
+        args.name,
+        {
+            metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
+            spec: {
+                type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
+                selector: args.labels,
+                ports: [
+                    {
+                        name: args.portName,
+                        port: args.port,
+                        targetPort: args.portName,
+                        nodePort: args.nodePort,
+                    },
+                ],
+            },
+        },
+        { parent, dependsOn: [deployment] },
+    );
+    return pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${args.port}`;
+}

@@ -5,6 +5,7 @@ import {
     ResourceSpec,
     appLabels,
     httpProbe,
+    httpWorkload,
     imageName,
     restrictedContainer,
     toResources,
@@ -71,55 +72,27 @@ export class Console extends pulumi.ComponentResource {
     constructor(name: string, args: ConsoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:Console", name, {}, opts);
         const labels = appLabels(name, "console");
-        const deployment = new k8s.apps.v1.Deployment(
-            name,
+        this.url = httpWorkload(
             {
-                metadata: { name, namespace: args.namespace, labels },
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: labels },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            securityContext: { runAsNonRoot: true, runAsUser: 99, runAsGroup: 99 },
-                            containers: [
-                                {
-                                    name: "console",
-                                    image: imageName(args.image),
-                                    ports: [{ name: "http", containerPort: CONSOLE_PORT }],
-                                    env: consoleEnv(args),
-                                    resources: toResources(args.resources),
-                                    readinessProbe: httpProbe("/admin/health", "http", 5),
-                                    livenessProbe: httpProbe("/admin/health", "http", 30, 20),
-                                    securityContext: restrictedContainer,
-                                },
-                            ],
-                        },
-                    },
+                name,
+                namespace: args.namespace,
+                labels,
+                podSecurityContext: { runAsNonRoot: true, runAsUser: 99, runAsGroup: 99 },
+                container: {
+                    name: "console",
+                    image: imageName(args.image),
+                    env: consoleEnv(args),
+                    resources: toResources(args.resources),
+                    readinessProbe: httpProbe("/admin/health", "http", 5),
+                    livenessProbe: httpProbe("/admin/health", "http", 30, 20),
+                    securityContext: restrictedContainer,
                 },
+                portName: "http",
+                port: CONSOLE_PORT,
+                nodePort: args.nodePort,
             },
-            { parent: this },
+            this,
         );
-        const service = new k8s.core.v1.Service(
-            name,
-            {
-                metadata: { name, namespace: args.namespace, labels },
-                spec: {
-                    type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
-                    selector: labels,
-                    ports: [
-                        {
-                            name: "http",
-                            port: CONSOLE_PORT,
-                            targetPort: "http",
-                            nodePort: args.nodePort,
-                        },
-                    ],
-                },
-            },
-            { parent: this, dependsOn: [deployment] },
-        );
-        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${CONSOLE_PORT}`;
         this.registerOutputs({ url: this.url });
     }
 }

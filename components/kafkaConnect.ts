@@ -6,6 +6,7 @@ import {
     ResourceSpec,
     appLabels,
     httpProbe,
+    httpWorkload,
     resolveImage,
     restrictedContainer,
     toResources,
@@ -157,69 +158,35 @@ export class KafkaConnect extends pulumi.ComponentResource {
             mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
         }
 
-        const deployment = new k8s.apps.v1.Deployment(
-            name,
+        this.url = httpWorkload(
             {
-                metadata: { name, namespace: args.namespace, labels },
-                spec: {
-                    replicas: args.replicas ?? 1,
-                    selector: { matchLabels: labels },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
-                            containers: [
-                                {
-                                    name: "connect",
-                                    image: this.image,
-                                    ports: [{ name: "rest", containerPort: CONNECT_PORT }],
-                                    env: connectWorkerEnv(args),
-                                    envFrom:
-                                        args.awsCredentialsSecretName === undefined
-                                            ? undefined
-                                            : [
-                                                  {
-                                                      secretRef: {
-                                                          name: args.awsCredentialsSecretName,
-                                                      },
-                                                  },
-                                              ],
-                                    resources: toResources(args.resources),
-                                    // Workers join the group and read the config topic before serving.
-                                    readinessProbe: httpProbe("/connectors", "rest", 20),
-                                    livenessProbe: httpProbe("/", "rest", 90, 20),
-                                    securityContext: restrictedContainer,
-                                    volumeMounts: mounts,
-                                },
-                            ],
-                            volumes,
-                        },
-                    },
+                name,
+                namespace: args.namespace,
+                labels,
+                replicas: args.replicas,
+                podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+                container: {
+                    name: "connect",
+                    image: this.image,
+                    env: connectWorkerEnv(args),
+                    envFrom:
+                        args.awsCredentialsSecretName === undefined
+                            ? undefined
+                            : [{ secretRef: { name: args.awsCredentialsSecretName } }],
+                    resources: toResources(args.resources),
+                    // Workers join the group and read the config topic before serving.
+                    readinessProbe: httpProbe("/connectors", "rest", 20),
+                    livenessProbe: httpProbe("/", "rest", 90, 20),
+                    securityContext: restrictedContainer,
+                    volumeMounts: mounts,
                 },
+                volumes,
+                portName: "rest",
+                port: CONNECT_PORT,
+                nodePort: args.nodePort,
             },
-            { parent: this },
+            this,
         );
-
-        const service = new k8s.core.v1.Service(
-            name,
-            {
-                metadata: { name, namespace: args.namespace, labels },
-                spec: {
-                    type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
-                    selector: labels,
-                    ports: [
-                        {
-                            name: "rest",
-                            port: CONNECT_PORT,
-                            targetPort: "rest",
-                            nodePort: args.nodePort,
-                        },
-                    ],
-                },
-            },
-            { parent: this, dependsOn: [deployment] },
-        );
-        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${CONNECT_PORT}`;
         this.registerOutputs({ url: this.url, image: this.image });
     }
 }

@@ -5,6 +5,7 @@ import {
     ResourceSpec,
     appLabels,
     httpProbe,
+    httpWorkload,
     imageName,
     restrictedContainer,
     toResources,
@@ -95,55 +96,27 @@ export class KsqlDb extends pulumi.ComponentResource {
             throw new pulumi.ResourceError("KsqlDb: cli is on but cliImage is not set", this);
         }
         const labels = appLabels(name, "ksqldb-server");
-        const deployment = new k8s.apps.v1.Deployment(
-            name,
+        this.url = httpWorkload(
             {
-                metadata: { name, namespace: args.namespace, labels },
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: labels },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
-                            containers: [
-                                {
-                                    name: "ksqldb",
-                                    image: imageName(args.image),
-                                    ports: [{ name: "rest", containerPort: KSQLDB_PORT }],
-                                    env: ksqlServerEnv(args),
-                                    resources: toResources(args.resources),
-                                    readinessProbe: httpProbe("/info", "rest", 20),
-                                    livenessProbe: httpProbe("/info", "rest", 90, 20),
-                                    securityContext: restrictedContainer,
-                                },
-                            ],
-                        },
-                    },
+                name,
+                namespace: args.namespace,
+                labels,
+                podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+                container: {
+                    name: "ksqldb",
+                    image: imageName(args.image),
+                    env: ksqlServerEnv(args),
+                    resources: toResources(args.resources),
+                    readinessProbe: httpProbe("/info", "rest", 20),
+                    livenessProbe: httpProbe("/info", "rest", 90, 20),
+                    securityContext: restrictedContainer,
                 },
+                portName: "rest",
+                port: KSQLDB_PORT,
+                nodePort: args.nodePort,
             },
-            { parent: this },
+            this,
         );
-        const service = new k8s.core.v1.Service(
-            name,
-            {
-                metadata: { name, namespace: args.namespace, labels },
-                spec: {
-                    type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
-                    selector: labels,
-                    ports: [
-                        {
-                            name: "rest",
-                            port: KSQLDB_PORT,
-                            targetPort: "rest",
-                            nodePort: args.nodePort,
-                        },
-                    ],
-                },
-            },
-            { parent: this, dependsOn: [deployment] },
-        );
-        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${KSQLDB_PORT}`;
 
         if (args.cli && args.cliImage) {
             const cliLabels = appLabels(name, "ksqldb-cli");
@@ -184,7 +157,7 @@ export class KsqlDb extends pulumi.ComponentResource {
                         },
                     },
                 },
-                { parent: this, dependsOn: [service] },
+                { parent: this },
             );
         }
         this.registerOutputs({ url: this.url });
