@@ -159,7 +159,7 @@ function buildTool(spec: GoToolSpec): string {
         const recipe = recipeOf(spec, readFileSync(join(src, "go.mod.in"), "utf8"));
         if (recipe === stamp.recipe) {
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
-            return `${spec.name} ${spec.version}: warm (stamp ok) in ${ms.toFixed(0)} ms; cold build took ${stamp.seconds} s`;
+            return `${spec.name} ${spec.version}: warm (stamp ok) in ${ms.toFixed(0)} ms; last build took ${stamp.seconds} s`;
         }
     }
     rmSync(src, { recursive: true, force: true });
