@@ -237,6 +237,26 @@ const pipelinesSchema = z
         ]),
         /** Leave topics (and their data) in Kafka when their resources are deleted. */
         retainTopicsOnDelete: z.boolean().default(false),
+        /** Keys merged last into every HDFS sink connector's config (flush size, converters...). */
+        sinkConfig: z.record(z.string(), z.string()).default({}),
+        /**
+         * Further connectors declared as resources (e.g. seed 004's JDBC source and S3 sink).
+         * Secrets belong in `${file:...}`/`${env:...}` placeholders, never in plain config.
+         */
+        connectors: z
+            .array(
+                z.strictObject({
+                    name: z
+                        .string()
+                        .regex(
+                            /^[A-Za-z0-9._-]+$/,
+                            "must be a connector name of letters, digits, '.', '_' or '-'",
+                        ),
+                    config: z.record(z.string(), z.string()),
+                    state: z.enum(["RUNNING", "PAUSED", "STOPPED"]).default("RUNNING"),
+                }),
+            )
+            .default([]),
         /** Sensor ids routed by ksqlDB into per-sensor HDFS folders (seed 003). */
         sensors: z
             .array(

@@ -355,6 +355,7 @@ const unorganizedSink = pipelineReady
                   "format.class": "io.confluent.connect.hdfs.string.StringFormat",
                   "key.converter": "org.apache.kafka.connect.storage.StringConverter",
                   "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                  ...cfg.pipelines.sinkConfig,
               },
           },
           { dependsOn: [connect, ...hdfsDirectories, ...topicDeps("UNORGANIZED")] },
@@ -370,10 +371,23 @@ const sensorRouting =
                   hdfsUrl: hdfs.rpcUrl,
                   sensorIds: cfg.pipelines.sensors,
                   sourceTopic: topics.INGESTION?.name ?? "INGESTION",
+                  sinkConfig: cfg.pipelines.sinkConfig,
               },
               { dependsOn: [connect, ksqldb, ...hdfsDirectories, ...topicDeps("INGESTION")] },
           )
         : undefined;
+
+const userConnectors =
+    cfg.pipelines.enabled && connectHost !== undefined
+        ? cfg.pipelines.connectors.map(
+              (c) =>
+                  new KafkaConnector(
+                      `connector-${c.name}`,
+                      { connectUrl: connectHost, name: c.name, config: c.config, state: c.state },
+                      { dependsOn: [connect, ...Object.values(topics)] },
+                  ),
+          )
+        : [];
 
 /** URL the machine running `pulumi` uses: the configured one, else the kind NodePort mapping. */
 function hostUrl(url: string | undefined, nodePort: number | undefined): string | undefined {
@@ -400,6 +414,7 @@ export const flumeAgents = flume ? ["cars", "unorganized"] : [];
 export const sqoopEnabled = sqoop !== undefined;
 export const pipelineConnectors = [
     ...(unorganizedSink ? [unorganizedSink.id] : []),
+    ...userConnectors.map((c) => c.id),
     ...(sensorRouting
         ? Object.values(sensorRouting.sinkConnectors).map((c: KafkaConnector) => c.id)
         : []),
