@@ -56,19 +56,38 @@ const kraftId = z
 // Missing `kubernetes` reports each required field rather than the whole object.
 const kubernetesSchema = z.preprocess(
     (v) => v ?? {},
-    z.strictObject({
-        /** kubeconfig context; the provider never falls back to the ambient current context. */
-        context: z.string().min(1),
-        /** Path to a kubeconfig file; defaults to the usual KUBECONFIG / ~/.kube/config lookup. */
-        kubeconfig: z.string().min(1).optional(),
-        /** Stable identity of the cluster, so re-creating a kind cluster does not replace every object. */
-        clusterIdentifier: z.string().min(1),
-        namespace: z
-            .string()
-            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label")
-            .max(63)
-            .default("ingest"),
-    }),
+    z
+        .strictObject({
+            /**
+             * Deploy the platform into a cluster. false = pipelines only: topics, HDFS directories,
+             * connectors and streams are declared against services the stack brings (URLs below).
+             */
+            enabled: z.boolean().default(true),
+            /** kubeconfig context; the provider never falls back to the ambient current context. */
+            context: z.string().min(1).optional(),
+            /** Path to a kubeconfig file; defaults to the usual KUBECONFIG / ~/.kube/config lookup. */
+            kubeconfig: z.string().min(1).optional(),
+            /** Stable identity of the cluster, so re-creating a kind cluster does not replace every object. */
+            clusterIdentifier: z.string().min(1).optional(),
+            namespace: z
+                .string()
+                .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label")
+                .max(63)
+                .default("ingest"),
+        })
+        .superRefine((k, ctx) => {
+            if (!k.enabled) return;
+            for (const key of ["context", "clusterIdentifier"] as const) {
+                if (k[key] === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [key],
+                        message: "is required",
+                        input: undefined,
+                    });
+                }
+            }
+        }),
 );
 
 const kafkaSchema = z
@@ -183,6 +202,11 @@ const hdfsSchema = z
         /** Keep PVCs when the StatefulSets are deleted or scaled down. */
         retainVolumes: z.boolean().default(true),
         webhdfsNodePort: nodePort.optional(),
+        /** `hdfs.url` the HDFS sinks write to when the stack brings its own HDFS (hdfs://host:port). */
+        rpcUrl: z
+            .string()
+            .regex(/^hdfs:\/\/[^/\s]+$/, "must look like hdfs://namenode:9000")
+            .optional(),
         /** WebHDFS base URL reachable from the machine running pulumi (…/webhdfs/v1). */
         webhdfsUrl: httpUrl.optional(),
         /** HDFS superuser the directory resources act as: the user the namenode runs as. */
@@ -360,6 +384,7 @@ const examples: Record<string, string> = {
     "connect.url": "http://localhost:30083",
     "ksqldb.url": "http://localhost:30088",
     "hdfs.webhdfsUrl": "http://localhost:30870/webhdfs/v1",
+    "hdfs.rpcUrl": "hdfs://namenode:9000",
 };
 
 function exampleValue(issue: z.core.$ZodIssue): string {

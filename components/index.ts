@@ -7,6 +7,8 @@ export * from "./hdfs";
 export * from "./kafka";
 export * from "./kafkaConnect";
 export * from "./ksqlDb";
+export * from "./pipelines";
+export * from "./platform";
 export * from "./postgres";
 export * from "./sensorRouting";
 export * from "./sqoop";

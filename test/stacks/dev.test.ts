@@ -31,6 +31,7 @@ describe("dev stack", () => {
             "ingest:components:Kafka kafka",
             "ingest:components:KafkaConnect connect",
             "ingest:components:KsqlDb ksqldb",
+            "ingest:components:Pipelines pipelines",
             "ingest:components:Postgres postgres",
             "ingest:components:SensorRouting sensor-routing",
             "ingest:components:Sqoop sqoop",
