@@ -152,6 +152,9 @@ export function deployPlatform(cfg: PlatformConfig) {
                                             sts: cfg.dataLake.endpoint,
                                         },
                                     ],
+                                    // LocalStack-style stores accept any key; real AWS never takes this branch.
+                                    accessKey: "test",
+                                    secretKey: pulumi.secret("test"),
                                     s3UsePathStyle: true,
                                     skipCredentialsValidation: true,
                                     skipRequestingAccountId: true,

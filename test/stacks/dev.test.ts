@@ -22,10 +22,21 @@ describe("dev stack", () => {
     it("registers exactly the dev resource set", () => {
         const got = recorded.map((r) => `${r.type} ${r.name}`).sort();
         assert.deepEqual(got, [
+            "aws:iam/accessKey:AccessKey data-lake-writer",
+            "aws:iam/user:User data-lake-writer",
+            "aws:iam/userPolicy:UserPolicy data-lake-writer",
+            "aws:s3/bucket:Bucket data-lake",
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration data-lake-lifecycle",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls data-lake-ownership",
+            "aws:s3/bucketPolicy:BucketPolicy data-lake-tls-only",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock data-lake-public-access",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration data-lake-encryption",
+            "aws:s3/bucketVersioning:BucketVersioning data-lake-versioning",
             "docker:index/image:Image connect-image",
             "docker:index/image:Image flume-image",
             "docker:index/image:Image sqoop-image",
             "ingest:components:Console console",
+            "ingest:components:DataLakeBucket data-lake",
             "ingest:components:Flume flume",
             "ingest:components:Hdfs hdfs",
             "ingest:components:Kafka kafka",
@@ -52,6 +63,7 @@ describe("dev stack", () => {
             "kubernetes:core/v1:Namespace namespace",
             "kubernetes:core/v1:PersistentVolumeClaim flume-cars-channel",
             "kubernetes:core/v1:PersistentVolumeClaim flume-unorganized-channel",
+            "kubernetes:core/v1:Secret data-lake-s3-credentials",
             "kubernetes:core/v1:Secret kafka-kraft",
             "kubernetes:core/v1:Secret postgres-auth",
             "kubernetes:core/v1:Service connect",
@@ -86,6 +98,7 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic:Resource topic-cars",
             "pulumi-nodejs:dynamic:Resource topic-ingestion",
             "pulumi-nodejs:dynamic:Resource topic-unorganized",
+            "pulumi:providers:aws aws",
             "pulumi:providers:kubernetes k8s",
             "random:index/randomPassword:RandomPassword postgres-password",
         ]);
@@ -181,6 +194,29 @@ describe("dev stack", () => {
         }
         const base = one("pulumi-nodejs:dynamic/ksql:KsqlStream", "sensor-routing-base").inputs;
         assert.equal(base.topic, "INGESTION");
+    });
+
+    it("creates the locked-down data-lake bucket on LocalStack and hands Connect its credentials", () => {
+        const aws = one("pulumi:providers:aws", "aws").inputs;
+        assert.equal(aws.s3UsePathStyle, "true");
+        assert.match(JSON.stringify(aws.endpoints), /localhost:4566/);
+        const block = one(
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "data-lake-public-access",
+        ).inputs;
+        assert.deepEqual(
+            [
+                block.blockPublicAcls,
+                block.blockPublicPolicy,
+                block.ignorePublicAcls,
+                block.restrictPublicBuckets,
+            ],
+            [true, true, true, true],
+        );
+        assert.equal(one("aws:s3/bucket:Bucket", "data-lake").inputs.forceDestroy, true);
+        const connect = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any)
+            .template.spec.containers[0];
+        assert.equal(connect.envFrom.length, 1);
     });
 
     it("runs the Flume agents and the Sqoop import against HDFS", () => {
