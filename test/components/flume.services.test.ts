@@ -16,6 +16,7 @@ import { hadoopXml } from "../../scripts/services/hdfs";
 import { isAlive, launch, stopProcess, type RunningProcess } from "../../scripts/services/process";
 import { readState, updateState } from "../../scripts/services/state";
 import { freePort, runCommand } from "../../scripts/services/util";
+import { eventually } from "../helpers/eventually";
 
 const env = serviceEnv();
 const skip =
@@ -31,26 +32,6 @@ const http = axios.create({ timeout: 30_000, validateStatus: () => true });
 let work = "";
 const agents: RunningProcess[] = [];
 let classpath = "";
-
-async function eventually<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs: number,
-): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (err) {
-            last = err instanceof Error ? err.message : String(err);
-        }
-        if (Date.now() > deadline)
-            assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last}`);
-        await new Promise((r) => setTimeout(r, 1_000));
-    }
-}
 
 const kafka = (): Kafka =>
     new Kafka({

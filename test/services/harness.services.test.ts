@@ -15,29 +15,11 @@ import {
     startJava,
     stopExtraConnectWorker,
 } from "../../scripts/services/control";
+import { eventually } from "../helpers/eventually";
 
 const env = serviceEnv();
 const suffix = randomBytes(4).toString("hex");
 const http = axios.create({ timeout: 30_000, validateStatus: () => true });
-
-async function eventually<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs = 60_000,
-): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (err) {
-            last = err instanceof Error ? err.message : String(err);
-        }
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} ${last}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}
 
 function kafkaClient(): Kafka {
     return new Kafka({
