@@ -159,29 +159,48 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
     const stateResources = async () =>
         ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
 
-    /** `pipelines` config; the user connector writes to `sinkFile`. */
-    const pipelinesConfig = (sinkFile: string) => ({
-        sensors: ["1", "2"],
-        // The local worker has no Confluent HDFS plugin: the HDFS sinks run as FileStreamSinks
-        // (which ignore the HDFS keys), so every connector really starts on the worker.
-        sinkConfig: {
-            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-            file: join(work, "hdfs-sinks.txt"),
+    /** The stack's structured config, kept here so a later full write repeats earlier changes. */
+    const stackSettings = (ksqlUrl: string) => ({
+        kubernetes: { enabled: false },
+        kafka: { externalBootstrapServers: env.kafka!.bootstrap, replicas: 1 },
+        connect: { url: env.connect!.url },
+        ksqldb: { url: ksqlUrl },
+        hdfs: {
+            webhdfsUrl: `${env.hdfs!.webhdfsUrl}/webhdfs/v1`,
+            rpcUrl: env.hdfs!.url,
+            // SETOWNER to the layout's owners (connect, sqoop, flume) needs the superuser.
+            adminUser: env.hdfs!.user,
+            directories: directories.map((path) => ({
+                path,
+                permission: "755",
+                owner: path === "/old-telemetry" ? "sqoop" : path === "/Cars" ? "flume" : "connect",
+            })),
         },
-        connectors: [
-            {
-                name: userConnector,
-                config: {
-                    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-                    "tasks.max": "1",
-                    topics: "Cars",
-                    file: sinkFile,
-                    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-                    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-                },
+        pipelines: {
+            topics: topics.map((name) => ({ name, partitions: 3, config: {} })),
+            sensors: ["1", "2"],
+            // The local worker has no Confluent HDFS plugin: the HDFS sinks run as FileStreamSinks
+            // (which ignore the HDFS keys), so every connector really starts on the worker.
+            sinkConfig: {
+                "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                file: join(work, "hdfs-sinks.txt"),
             },
-        ],
+            connectors: [
+                {
+                    name: userConnector,
+                    config: {
+                        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                        "tasks.max": "1",
+                        topics: "Cars",
+                        file: join(work, "cars-1.txt"),
+                        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                    },
+                },
+            ],
+        },
     });
+    let settings: ReturnType<typeof stackSettings>;
 
     before(async () => {
         assert.ok(
@@ -222,22 +241,8 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
                 },
             ),
         );
-        await stack.workspace.setAllConfigJson(
-            stackName,
-            objectConfig({
-                kubernetes: { enabled: false },
-                kafka: { externalBootstrapServers: env.kafka.bootstrap, replicas: 1 },
-                connect: { url: env.connect.url },
-                ksqldb: { url: ksql.url },
-                hdfs: {
-                    webhdfsUrl: `${env.hdfs.webhdfsUrl}/webhdfs/v1`,
-                    rpcUrl: env.hdfs.url,
-                    // SETOWNER to the layout's owners (connect, sqoop, flume) needs the superuser.
-                    adminUser: env.hdfs.user,
-                },
-                pipelines: pipelinesConfig(join(work, "cars-1.txt")),
-            }),
-        );
+        settings = stackSettings(ksql.url);
+        await stack.workspace.setAllConfigJson(stackName, objectConfig(settings));
         // Through stdin, so the secret never appears on a command line (the Automation API's
         // setConfig passes values as arguments).
         const set = spawnSync(
@@ -337,6 +342,9 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
             { value: file2, secret: false },
             true,
         );
+        settings.pipelines.connectors[0].config.file = file2;
+        const stored = await stack.getConfig(`${project}:pipelines`);
+        assert.deepEqual(JSON.parse(stored.value), settings.pipelines);
         const events: EngineEvent[] = [];
         const res = await timed("preview one change", () =>
             stack.preview({ onEvent: (e) => void events.push(e) }),
@@ -377,6 +385,28 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         assert.deepEqual(changed(up.summary.resourceChanges ?? {}), { update: 1 });
         const cfg = await http("GET", `${connectUrl()}/connectors/${userConnector}/config`);
         assert.equal((cfg.body as Record<string, string>).file, file2);
+    });
+
+    void it("grows a topic and changes a directory's permission in place", async () => {
+        settings.pipelines.topics[2].partitions = 4;
+        settings.hdfs.directories[3].permission = "750";
+        await stack.workspace.setAllConfigJson(stackName, objectConfig(settings));
+        const preview = await timed("preview two changes", () => stack.preview());
+        assert.deepEqual(changed(preview.changeSummary), { update: 2 });
+
+        const up = await timed("up two changes", () => stack.up({ onOutput: () => undefined }));
+        assert.deepEqual(changed(up.summary.resourceChanges ?? {}), { update: 2 });
+        const [cars] = (await admin.fetchTopicMetadata({ topics: ["Cars"] })).topics;
+        assert.equal(cars.partitions.length, 4);
+        const st = await http("GET", webhdfs("/Cars", "GETFILESTATUS"));
+        assert.equal(
+            (st.body as { FileStatus: { permission: string } }).FileStatus.permission,
+            "750",
+        );
+        const again = await timed("preview after updates", () =>
+            stack.preview({ expectNoChanges: true }),
+        );
+        assert.deepEqual(changed(again.changeSummary), {});
     });
 
     void it("refresh sees a connector deleted behind Pulumi's back, and up restores it", async () => {
