@@ -53,6 +53,11 @@ export interface KafkaConnectorArgs {
     readonly adoptExisting?: pulumi.Input<boolean>;
     /** Bound on every wait (rebalance retries, task start-up), in seconds. Defaults to 300. */
     readonly waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * How long the connector must stay in the target state (or a task stay FAILED) before an
+     * apply ends: status right after a write still shows the old tasks. Defaults to 3.
+     */
+    readonly settleSeconds?: pulumi.Input<number>;
 }
 
 /** The dynamic provider; every client and credential is created inside the methods. */
@@ -222,6 +227,7 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
                 restartNonce: args.restartNonce,
                 adoptExisting: args.adoptExisting,
                 waitTimeoutSeconds: args.waitTimeoutSeconds,
+                settleSeconds: args.settleSeconds,
                 providerVersion: KAFKA_CONNECTOR_PROVIDER_VERSION,
                 connectorType: undefined,
                 connectorState: undefined,

@@ -35,6 +35,7 @@ export interface ConnectorInputs {
     restartNonce: string;
     adoptExisting: boolean;
     waitTimeoutSeconds: number;
+    settleSeconds: number;
     providerVersion: string;
 }
 
@@ -125,6 +126,11 @@ export function checkConnector(news: Record<string, unknown>): pulumi.dynamic.Ch
         fail("waitTimeoutSeconds", "waitTimeoutSeconds must be a positive number");
     }
     inputs.waitTimeoutSeconds = wait;
+    const settle = news.settleSeconds ?? 3;
+    if (known(settle) && (typeof settle !== "number" || !(settle >= 0))) {
+        fail("settleSeconds", "settleSeconds must be a number of at least 0");
+    }
+    inputs.settleSeconds = settle;
     inputs.restartOnFailure = news.restartOnFailure ?? false;
     inputs.adoptExisting = news.adoptExisting ?? false;
     const nonce = news.restartNonce;

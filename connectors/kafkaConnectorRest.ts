@@ -15,15 +15,21 @@ import {
 
 /** Everything one provider call needs to talk to the worker. */
 export interface Ctx {
+    /** Connect REST base URL, no trailing slash. */
     readonly base: string;
+    /** Connector name. */
     readonly name: string;
+    /** Secret values to keep out of every message. */
     readonly redact: string[];
+    /** Epoch ms after which retries and waits give up. */
     readonly deadline: number;
+    /** How long a settled or failed status must hold before a wait ends. */
+    readonly holdMs: number;
 }
 
 /** The call context for one provider method; the deadline bounds every retry and wait in it. */
 export function ctxOf(
-    p: { connectUrl: string; name: string; waitTimeoutSeconds?: number },
+    p: { connectUrl: string; name: string; waitTimeoutSeconds?: number; settleSeconds?: number },
     secrets: string[],
 ): Ctx {
     return {
@@ -31,6 +37,7 @@ export function ctxOf(
         name: p.name,
         redact: secrets,
         deadline: Date.now() + (p.waitTimeoutSeconds ?? 300) * 1000,
+        holdMs: (p.settleSeconds ?? 3) * 1000,
     };
 }
 
@@ -192,6 +199,11 @@ function isSettled(
     );
 }
 
+function inTransition(s: RawStatus): boolean {
+    const moving = (state: string | undefined) => state === "UNASSIGNED" || state === "RESTARTING";
+    return moving(s.connector?.state) || (s.tasks ?? []).some((t) => moving(t.state));
+}
+
 function hasFailure(s: RawStatus): boolean {
     return s.connector?.state === "FAILED" || (s.tasks ?? []).some((t) => t.state === "FAILED");
 }
@@ -205,18 +217,31 @@ async function waitForState(
     target: ConnectorTargetState,
 ): Promise<{ status?: RawStatus; settled: boolean }> {
     let last: RawStatus | undefined;
-    let settledOnce = false;
     let zeroTasksSince: number | undefined;
+    // Status right after a write still shows the previous tasks (RUNNING ones that are about to
+    // fail, or FAILED ones about to be replaced, with the connector UNASSIGNED meanwhile), so an
+    // outcome only counts once it has held, outside any transition, for ctx.holdMs.
+    let outcome: { kind: "settled" | "failed"; since: number; polls: number } | undefined;
     for (let poll = 0; ; poll++) {
         last = await getStatus(ctx);
-        if (last && hasFailure(last)) return { status: last, settled: false };
-        if (last?.connector?.state === target && (last.tasks ?? []).length === 0)
-            zeroTasksSince ??= Date.now();
+        const tasks = last?.tasks ?? [];
+        if (last?.connector?.state === target && tasks.length === 0) zeroTasksSince ??= Date.now();
         else zeroTasksSince = undefined;
-        const settled = last !== undefined && isSettled(last, target, zeroTasksSince);
-        if (settled && settledOnce) return { status: last, settled: true };
-        settledOnce = settled;
-        const delay = Math.min(2_000, 250 * 2 ** Math.min(poll, 3));
+        const kind =
+            !last || inTransition(last)
+                ? undefined
+                : hasFailure(last)
+                  ? "failed"
+                  : isSettled(last, target, zeroTasksSince)
+                    ? "settled"
+                    : undefined;
+        if (!kind) outcome = undefined;
+        else if (outcome?.kind !== kind) outcome = { kind, since: Date.now(), polls: 1 };
+        else outcome.polls++;
+        if (outcome && outcome.polls >= 2 && Date.now() - outcome.since >= ctx.holdMs) {
+            return { status: last, settled: outcome.kind === "settled" };
+        }
+        const delay = Math.min(1_000, 250 * 2 ** Math.min(poll, 2));
         if (Date.now() + delay > ctx.deadline) return { status: last, settled: false };
         await new Promise((r) => setTimeout(r, delay));
     }

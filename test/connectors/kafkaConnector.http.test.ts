@@ -28,6 +28,8 @@ class FakeWorker {
     serverKeys: Record<string, string> = {};
     /** Status stays UNASSIGNED (tasks never start). */
     stuck = false;
+    /** Like a real worker, status polls right after a config write still show the old tasks. */
+    private stale?: { polls: number; tasks: FakeConnector["tasks"] };
 
     private tasksFor(c: FakeConnector, state: string): FakeConnector["tasks"] {
         const n = Number(c.config["tasks.max"] ?? "1");
@@ -99,6 +101,7 @@ class FakeWorker {
             if (config.name && config.name !== name)
                 return { status: 400, body: { message: "name mismatch" } };
             const existed = c !== undefined;
+            if (c) this.stale = { polls: 2, tasks: c.tasks };
             const next: FakeConnector = c ?? { config: {}, state: "RUNNING", tasks: [] };
             next.config = { ...config, name, ...this.serverKeys };
             if (next.state !== "STOPPED") next.tasks = this.tasksFor(next, next.state);
@@ -116,6 +119,19 @@ class FakeWorker {
             case "GET config":
                 return { status: 200, body: { ...c.config, ...this.serverKeys } };
             case "GET status":
+                if (this.stale && this.stale.polls-- > 0) {
+                    // First the untouched old status, then the connector restarting.
+                    const state = this.stale.polls === 1 ? c.state : "UNASSIGNED";
+                    return {
+                        status: 200,
+                        body: {
+                            name,
+                            connector: { state, worker_id: "w1" },
+                            tasks: this.stale.tasks.map((t) => ({ ...t, worker_id: "w1" })),
+                            type: "sink",
+                        },
+                    };
+                }
                 return {
                     status: 200,
                     body: {
@@ -196,6 +212,8 @@ void describe("KafkaConnector provider over HTTP", () => {
             },
             sensitiveConfig: { "db.password": SECRET },
             waitTimeoutSeconds: 10,
+            // The fake answers at once; real-service tests use the default hold.
+            settleSeconds: 0.5,
             ...over,
         });
         assert.deepEqual(res.failures, []);
@@ -404,6 +422,45 @@ void describe("KafkaConnector provider over HTTP", () => {
         assert.equal(outs.tasks[0].state, "RUNNING");
         const [restart] = stub.calls("POST", "/connectors/sink/restart");
         assert.equal(restart.query.toString(), "includeTasks=true&onlyFailed=true");
+    });
+
+    void it("fixing a failed connector's config waits for the new tasks, not the stale FAILED status", async () => {
+        worker.failTasks = TRACE;
+        const err = await rejects(provider.create(desired()));
+        const recorded = err.properties as ConnectorOutputs;
+        worker.failTasks = undefined;
+        const fixed = desired({
+            config: {
+                "connector.class": "FileStreamSink",
+                topics: "t1",
+                file: "/tmp/ok.txt",
+                "tasks.max": 1,
+            },
+        });
+        const res = await provider.update!("sink", recorded, fixed);
+        const outs = res.outs as ConnectorOutputs;
+        assert.equal(outs.connectorState, "RUNNING");
+        assert.deepEqual(outs.tasks, [{ id: 0, state: "RUNNING", workerId: "w1" }]);
+    });
+
+    void it("fails an update whose new tasks fail, though status first shows the old RUNNING ones", async () => {
+        const outs = await created();
+        worker.failTasks = TRACE;
+        const broken = desired({
+            config: {
+                "connector.class": "FileStreamSink",
+                topics: "t1",
+                file: "/nope/x",
+                "tasks.max": 1,
+            },
+        });
+        const err = await rejects(provider.update!("sink", outs, broken));
+        assert.match(
+            err.message,
+            /^connector sink failed \(connector RUNNING, tasks \[0:FAILED\]\)/,
+        );
+        assert.equal(err.id, "sink");
+        assert.equal((err.properties as ConnectorOutputs).config.file, "/nope/x");
     });
 
     void it("gives up after the bounded wait and still records the connector", async () => {

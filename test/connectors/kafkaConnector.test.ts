@@ -27,6 +27,7 @@ function inputs(over: Partial<ConnectorInputs> = {}): ConnectorInputs {
         restartNonce: "",
         adoptExisting: false,
         waitTimeoutSeconds: 300,
+        settleSeconds: 3,
         providerVersion: "1",
         ...over,
     };
@@ -73,6 +74,7 @@ void describe("checkConnector", () => {
             restartNonce: "",
             adoptExisting: false,
             waitTimeoutSeconds: 300,
+            settleSeconds: 3,
             providerVersion: "1",
         });
     });
@@ -152,6 +154,11 @@ void describe("checkConnector", () => {
                     reason: "waitTimeoutSeconds must be a positive number",
                 },
             ],
+        ],
+        [
+            "a negative settle time",
+            { config: { "connector.class": "X" }, settleSeconds: -1 },
+            [{ property: "settleSeconds", reason: "settleSeconds must be a number of at least 0" }],
         ],
     ];
     for (const [what, over, failures] of bad) {
