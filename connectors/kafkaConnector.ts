@@ -241,6 +241,9 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
                     "sensitiveConfigHash",
                 ],
             },
+            // Type token pulumi-nodejs:dynamic/ingest:KafkaConnector, like the other resources.
+            "ingest",
+            "KafkaConnector",
         );
     }
 }

@@ -307,6 +307,8 @@ export class KafkaTopic extends pulumi.dynamic.Resource {
                 ...opts,
                 additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sasl"],
             },
+            "ingest",
+            "KafkaTopic",
         );
     }
 }

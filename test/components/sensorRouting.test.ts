@@ -11,7 +11,7 @@ import {
 } from "../helpers/mocks";
 
 const STREAM = "pulumi-nodejs:dynamic/ksql:KsqlStream";
-const CONNECTOR = "pulumi-nodejs:dynamic:Resource";
+const CONNECTOR = "pulumi-nodejs:dynamic/ingest:KafkaConnector";
 const mocks = {}; // no invokes or extra outputs needed
 setupMocks(mocks);
 

@@ -27,7 +27,7 @@ void describe("KafkaConnector resource", () => {
         });
         await resolve(c.urn);
         await settle();
-        const r = one("pulumi-nodejs:dynamic:Resource", "pg-source");
+        const r = one("pulumi-nodejs:dynamic/ingest:KafkaConnector", "pg-source");
         assert.equal(r.inputs.name, "pg-source");
         assert.equal(r.inputs.connectUrl, "http://connect:8083");
         assert.equal(r.inputs.state, "PAUSED");
@@ -53,7 +53,7 @@ void describe("KafkaConnector resource", () => {
         });
         await resolve(c.urn);
         await settle();
-        const r = one("pulumi-nodejs:dynamic:Resource", "plain");
+        const r = one("pulumi-nodejs:dynamic/ingest:KafkaConnector", "plain");
         assert.equal(r.inputs.name, "custom-name");
         assert.ok(isSecretValue(r.inputs.sensitiveConfig));
         assert.deepEqual(plaintextOccurrences(r.inputs, ["plain-given"]), []);

@@ -27,7 +27,7 @@ void describe("KafkaTopic resource", () => {
         });
         await resolve(t.urn);
         await settle();
-        const r = one("pulumi-nodejs:dynamic:Resource", "readings");
+        const r = one("pulumi-nodejs:dynamic/ingest:KafkaTopic", "readings");
         assert.equal(r.inputs.name, "readings");
         assert.equal(r.inputs.bootstrapServers, "kafka:9092");
         assert.equal(r.inputs.partitions, 6);

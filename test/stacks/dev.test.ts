@@ -81,6 +81,16 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-grid-wattage",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-old-telemetry",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-unorganized",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector hdfs-sink-unorganized",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-1",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-2",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-3",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-4",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-5",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-6",
+            "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-cars",
+            "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-ingestion",
+            "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-unorganized",
             "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-base",
             "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-1",
             "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-2",
@@ -88,16 +98,6 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-4",
             "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-5",
             "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-6",
-            "pulumi-nodejs:dynamic:Resource hdfs-sink-unorganized",
-            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-1",
-            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-2",
-            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-3",
-            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-4",
-            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-5",
-            "pulumi-nodejs:dynamic:Resource sensor-routing-sink-6",
-            "pulumi-nodejs:dynamic:Resource topic-cars",
-            "pulumi-nodejs:dynamic:Resource topic-ingestion",
-            "pulumi-nodejs:dynamic:Resource topic-unorganized",
             "pulumi:providers:aws aws",
             "pulumi:providers:kubernetes k8s",
             "random:index/randomPassword:RandomPassword postgres-password",
@@ -160,7 +160,10 @@ describe("dev stack", () => {
     });
 
     it("declares the seed 003 pipeline: the unorganized sink and one stream + sink per sensor", () => {
-        const sink = one("pulumi-nodejs:dynamic:Resource", "hdfs-sink-unorganized").inputs;
+        const sink = one(
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector",
+            "hdfs-sink-unorganized",
+        ).inputs;
         assert.equal(sink.connectUrl, "http://localhost:30083");
         assert.equal((sink.config as Record<string, string>)["topics.dir"], "/unorganized");
         assert.equal(
