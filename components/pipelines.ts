@@ -59,7 +59,11 @@ export interface PipelinesArgs {
     readonly platform?: pulumi.Resource[];
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const slug = (s: string) =>
+    s
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "");
 
 /**
  * The pipeline itself, declared through the services' own APIs: the seed topics, the HDFS folder
