@@ -16,6 +16,7 @@ import {
     runtimePulumi,
     type HdfsDirectoryInputs,
     type HdfsDirectoryOutputs,
+    withoutUndefined,
 } from "./hdfsDirectoryInputs";
 import {
     HdfsDirectoryError,
@@ -63,14 +64,14 @@ export interface HdfsDirectoryArgs {
 }
 
 function outputs(i: HdfsDirectoryInputs, st: FileStatus): HdfsDirectoryOutputs {
-    return {
+    return withoutUndefined({
         ...i,
         permission: canonicalPermission(st.permission) ?? st.permission,
         owner: i.owner === undefined ? undefined : st.owner,
         group: i.group === undefined ? undefined : st.group,
         currentOwner: st.owner,
         currentGroup: st.group,
-    };
+    });
 }
 
 /** Creates the directory if missing, then brings permission/owner/group to the inputs. */

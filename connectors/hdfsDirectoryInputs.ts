@@ -3,6 +3,9 @@
  * (defaults, normalization, validation with exact messages) and `diff`. No network calls.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { withoutUndefined } from "./wire";
+
+export { withoutUndefined };
 
 /** Bump when provider behaviour changes, so existing resources get an update (Pulumi cannot see code). */
 export const HDFS_DIRECTORY_PROVIDER_VERSION = "1";
@@ -117,7 +120,7 @@ export function checkHdfsDirectory(news: Record<string, unknown>): {
             `retryTimeoutSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(t)})`,
         );
     }
-    return { inputs, failures };
+    return { inputs: withoutUndefined(inputs), failures };
 }
 
 /**

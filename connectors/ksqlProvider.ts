@@ -33,6 +33,7 @@ import {
     type KsqlColumn,
     type KsqlSourceDefinition,
 } from "./ksqlSql";
+import { withoutUndefined } from "./wire";
 
 export { diffKsqlSource, KSQL_PROVIDER_VERSION };
 export { sameValue } from "./ksqlDiff";
@@ -139,9 +140,9 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-/** The input part of a state, for diffs after a refresh. */
+/** The input part of a state, for diffs after a refresh; absent fields left out (see ./wire). */
 function inputsOf(o: KsqlSourceOutputs): KsqlSourceInputs {
-    return {
+    const inputs: KsqlSourceInputs = {
         ksqlUrl: o.ksqlUrl,
         kind: o.kind,
         name: o.name,
@@ -158,6 +159,7 @@ function inputsOf(o: KsqlSourceOutputs): KsqlSourceInputs {
         waitTimeoutSeconds: o.waitTimeoutSeconds,
         providerVersion: o.providerVersion,
     };
+    return withoutUndefined(inputs);
 }
 
 function callOptions(inputs: KsqlSourceInputs): KsqlCallOptions {

@@ -80,8 +80,6 @@ void describe("HdfsDirectory check", () => {
             webhdfsUrl: "http://localhost:30870",
             path: "/grid-wattage/sensor01",
             permission: "750",
-            owner: undefined,
-            group: undefined,
             user: "hdfs",
             deleteContents: false,
             retryTimeoutSeconds: 60,
@@ -331,8 +329,6 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
         assert.equal(res.id, PATH);
         assert.deepEqual(res.outs, {
             ...inputs(),
-            owner: undefined,
-            group: undefined,
             currentOwner: "hdfs",
             currentGroup: "supergroup",
         });
@@ -473,8 +469,8 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
         const live = { ...state, permission: "700", owner: "bob", currentOwner: "bob" };
         assert.deepEqual(res, {
             id: PATH,
-            props: { ...live, group: undefined },
-            inputs: { ...live, group: undefined },
+            props: live,
+            inputs: live,
         });
         assert.equal(m.diffHdfsDirectory(res.props, inputs({ owner: "connect" })).changes, true);
     });
