@@ -55,9 +55,10 @@ export interface KafkaArgs {
 /** A Kafka Uuid (16 bytes, base64url, 22 characters) derived from a seed: stable across renders. */
 export function derivedKraftId(seed: string): string {
     const bytes = createHash("sha256").update(seed).digest().subarray(0, 16);
-    // Kafka reserves the all-zero and the first few ids; a hash never produces them in practice,
-    // but force a high bit so the value can never collide with a reserved id.
-    bytes[0] |= 0x80;
+    // The first character is the top 6 bits of byte 0. Force it to a lower-case letter: the id is
+    // passed on command lines (kafka-storage format --cluster-id <id>), where a leading "-" reads
+    // as an option, and a non-zero first byte also keeps clear of Kafka's reserved ids.
+    bytes[0] = ((26 + ((bytes[0] >> 2) % 26)) << 2) | (bytes[0] & 3);
     return bytes.toString("base64url");
 }
 

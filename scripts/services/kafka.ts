@@ -44,9 +44,16 @@ export function writeLog4j2Config(path: string, quietLoggers: readonly string[] 
     writeFileSync(path, lines.join("\n") + "\n");
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (the format of `Uuid`). */
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding (the format of `Uuid`). Never
+ * starting with "-": kafka-storage's argument parser would read `--cluster-id -x...` as an option
+ * (seen in CI: "argument --cluster-id/-t: expected one argument").
+ */
 export function newClusterId(): string {
-    return randomBytes(16).toString("base64url");
+    for (;;) {
+        const id = randomBytes(16).toString("base64url");
+        if (!id.startsWith("-")) return id;
+    }
 }
 
 /** `server.properties` of a single combined broker+controller node in KRaft mode. */

@@ -57,6 +57,16 @@ describe("Kafka", () => {
         assert.notEqual(id, mod.derivedKraftId("ingest-platform/prod/kafka/cluster"));
     });
 
+    it("never derives an id starting with '-' (it would read as a command-line option)", () => {
+        const firsts = new Set<string>();
+        for (let i = 0; i < 2000; i++) firsts.add(mod.derivedKraftId(`seed-${i}`)[0]);
+        assert.ok(
+            [...firsts].every((c) => /[a-z]/.test(c)),
+            [...firsts].join(""),
+        );
+        assert.ok(firsts.size > 20, "the first character still varies");
+    });
+
     it("overrides every image and allows the bitnamilegacy repository", () => {
         const v = mod.buildKafkaValues(
             { namespace: "ingest", resources, images, metrics: true },
