@@ -17,6 +17,7 @@ import { isAlive, launch, stopProcess, type RunningProcess } from "../../scripts
 import { readState, updateState } from "../../scripts/services/state";
 import { freePort, runCommand } from "../../scripts/services/util";
 import { eventually } from "../helpers/eventually";
+import { webhdfsCall } from "../helpers/webhdfs";
 
 const env = serviceEnv();
 const skip =
@@ -40,23 +41,8 @@ const kafka = (): Kafka =>
         logLevel: logLevel.NOTHING,
     });
 
-async function webhdfs(
-    method: "GET" | "PUT",
-    path: string,
-    op: string,
-    query = "",
-): Promise<unknown> {
-    const url = `${env.hdfs!.webhdfsUrl}/webhdfs/v1${path}?op=${op}&user.name=${env.hdfs!.user}${query}`;
-    const res = await http.request({
-        method,
-        url,
-        responseType: "text",
-        transformResponse: (d: unknown) => d,
-    });
-    if (res.status !== 200)
-        throw new Error(`WebHDFS ${method} ${op} ${path}: ${res.status} ${String(res.data)}`);
-    return res.data;
-}
+const webhdfs = (method: "GET" | "PUT", path: string, op: string, query = "") =>
+    webhdfsCall(env.hdfs!.webhdfsUrl, env.hdfs!.user, method, path, op, query);
 
 /** Closed files of `dir` (Flume's open files start with `_`) and their line counts. */
 async function landedLines(

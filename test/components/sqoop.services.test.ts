@@ -4,11 +4,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import axios from "axios";
 import { sqoopImportArgs, type SqoopImportSpec } from "../../components/sqoop";
 import { javaClasspath, serviceEnv } from "../../scripts/services/control";
 import { hadoopXml } from "../../scripts/services/hdfs";
 import { freePort, runCommand, type CommandResult } from "../../scripts/services/util";
+import { webhdfsCall } from "../helpers/webhdfs";
 
 const env = serviceEnv();
 const skip =
@@ -22,7 +22,6 @@ const ENTRYPOINT = join(ROOT, "components/sqoop/sqoop-import.sh");
 const run = randomBytes(4).toString("hex");
 const table = `telemetry_${run}`;
 const targetDir = `/old-telemetry-${run}`;
-const http = axios.create({ timeout: 30_000, validateStatus: () => true });
 let work = "";
 let classpath = "";
 
@@ -53,23 +52,8 @@ async function psql(sql: string): Promise<string> {
     return res.stdout;
 }
 
-async function webhdfs(
-    method: "GET" | "PUT",
-    path: string,
-    op: string,
-    query = "",
-): Promise<string> {
-    const url = `${env.hdfs!.webhdfsUrl}/webhdfs/v1${path}?op=${op}&user.name=${env.hdfs!.user}${query}`;
-    const res = await http.request({
-        method,
-        url,
-        responseType: "text",
-        transformResponse: (d: unknown) => d,
-    });
-    if (res.status !== 200)
-        throw new Error(`WebHDFS ${method} ${op} ${path}: ${res.status} ${String(res.data)}`);
-    return String(res.data);
-}
+const webhdfs = (method: "GET" | "PUT", path: string, op: string, query = "") =>
+    webhdfsCall(env.hdfs!.webhdfsUrl, env.hdfs!.user, method, path, op, query);
 
 /** Lines of every `part-*` file in the target directory, read over WebHDFS. */
 async function importedLines(): Promise<{ files: string[]; lines: string[] }> {
