@@ -48,6 +48,7 @@ import {
 } from "../../scripts/engine/tools";
 import { FakeKsqlDb } from "../fakes/ksqldb";
 import { plaintextOccurrences } from "../helpers/mocks";
+import { changed, timed, timings, until } from "./steps";
 
 const project = "ingest-platform";
 const stackName = "local";
@@ -62,28 +63,6 @@ interface StateResource {
     readonly urn: string;
     readonly type: string;
     readonly custom?: boolean;
-}
-
-const timings: [string, number][] = [];
-
-async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-        return await fn();
-    } finally {
-        const ms = Date.now() - started;
-        timings.push([step, ms]);
-        console.log(`# step ${step}: ${(ms / 1000).toFixed(1)} s`);
-    }
-}
-
-/** Operations of a change summary other than `same`, with their counts. */
-function changed(summary: Record<string, number | undefined>): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [op, n] of Object.entries(summary)) {
-        if (op !== "same" && n !== undefined && n > 0) out[op] = n;
-    }
-    return out;
 }
 
 /** `config set-all --json` entries for structured (object) values; never used for secrets. */
@@ -124,14 +103,6 @@ async function http(method: string, url: string): Promise<{ status: number; body
         // not JSON: keep the text
     }
     return { status: res.status, body };
-}
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 60_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await probe())) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
 }
 
 void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, local services)`, () => {

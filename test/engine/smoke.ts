@@ -26,24 +26,13 @@ import {
 } from "../../scripts/engine/tools";
 import { plaintextOccurrences } from "../helpers/mocks";
 import { KubeObject } from "./kubeObject";
+import { changed, timed, timings, until } from "./steps";
 
 const namespace = "engine-smoke";
 
 interface Pod {
     spec: { nodeName?: string };
     status: { phase?: string; conditions: { type: string; status: string }[] };
-}
-const timings: [string, number][] = [];
-
-async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-        return await fn();
-    } finally {
-        const ms = Date.now() - started;
-        timings.push([step, ms]);
-        console.log(`# step ${step}: ${(ms / 1000).toFixed(1)} s`);
-    }
 }
 
 function program(cluster: LocalCluster, token: string): () => Promise<Record<string, unknown>> {
@@ -98,22 +87,6 @@ function program(cluster: LocalCluster, token: string): () => Promise<Record<str
             deploymentUid: deploy.uid,
         });
     };
-}
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 90_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await probe())) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}
-
-function changed(summary: Record<string, number | undefined>): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [op, n] of Object.entries(summary)) {
-        if (op !== "same" && n !== undefined && n > 0) out[op] = n;
-    }
-    return out;
 }
 
 void describe(`engine smoke (pulumi ${pulumiCliVersion}, local control plane)`, () => {
@@ -181,15 +154,20 @@ void describe(`engine smoke (pulumi ${pulumiCliVersion}, local control plane)`, 
             (cm.body as { metadata: { uid: string } }).metadata.uid,
         );
         await timed("deployment ready", () =>
-            until("2 ready replicas", async () => {
-                const d = await cluster.api(
-                    "GET",
-                    `/apis/apps/v1/namespaces/${namespace}/deployments/smoke-web`,
-                );
-                return (
-                    (d.body as { status?: { readyReplicas?: number } }).status?.readyReplicas === 2
-                );
-            }),
+            until(
+                "2 ready replicas",
+                async () => {
+                    const d = await cluster.api(
+                        "GET",
+                        `/apis/apps/v1/namespaces/${namespace}/deployments/smoke-web`,
+                    );
+                    return (
+                        (d.body as { status?: { readyReplicas?: number } }).status
+                            ?.readyReplicas === 2
+                    );
+                },
+                90_000,
+            ),
         );
         const pods = await cluster.api(
             "GET",
