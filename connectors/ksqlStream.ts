@@ -82,37 +82,29 @@ function props(kind: KsqlSourceKind, args: KsqlTableArgs): pulumi.Inputs {
     };
 }
 
-/** A ksqlDB stream, over a topic or derived with `CREATE STREAM … AS SELECT`. */
-export class KsqlStream extends pulumi.dynamic.Resource {
-    /** Stream name as ksqlDB stores it. */
+/** What ksqlDB reports for a stream or table; shared by {@link KsqlStream} and {@link KsqlTable}. */
+abstract class KsqlSource extends pulumi.dynamic.Resource {
+    /** Name as ksqlDB stores it. */
     declare public readonly name: pulumi.Output<string>;
-    /** The Kafka topic behind the stream. */
+    /** The Kafka topic behind it. */
     declare public readonly kafkaTopic: pulumi.Output<string>;
     /** Columns as ksqlDB describes them. */
     declare public readonly schemaColumns: pulumi.Output<KsqlColumn[]>;
-    /** Persistent query feeding a derived stream; `""` over a topic. */
+    /** Persistent query feeding a derived stream or table; `""` over a topic. */
     declare public readonly queryId: pulumi.Output<string>;
     /** The statement ksqlDB stored. */
     declare public readonly statementText: pulumi.Output<string>;
+}
 
+/** A ksqlDB stream, over a topic or derived with `CREATE STREAM … AS SELECT`. */
+export class KsqlStream extends KsqlSource {
     constructor(name: string, args: KsqlStreamArgs, opts?: pulumi.CustomResourceOptions) {
         super(ksqlSourceProvider, name, props("STREAM", args), opts, "ksql", "KsqlStream");
     }
 }
 
 /** A ksqlDB table, over a topic (with a PRIMARY KEY) or derived with `CREATE TABLE … AS SELECT`. */
-export class KsqlTable extends pulumi.dynamic.Resource {
-    /** Table name as ksqlDB stores it. */
-    declare public readonly name: pulumi.Output<string>;
-    /** The Kafka topic behind the table. */
-    declare public readonly kafkaTopic: pulumi.Output<string>;
-    /** Columns as ksqlDB describes them. */
-    declare public readonly schemaColumns: pulumi.Output<KsqlColumn[]>;
-    /** Persistent query feeding a derived table; `""` over a topic. */
-    declare public readonly queryId: pulumi.Output<string>;
-    /** The statement ksqlDB stored. */
-    declare public readonly statementText: pulumi.Output<string>;
-
+export class KsqlTable extends KsqlSource {
     constructor(name: string, args: KsqlTableArgs, opts?: pulumi.CustomResourceOptions) {
         super(ksqlSourceProvider, name, props("TABLE", args), opts, "ksql", "KsqlTable");
     }

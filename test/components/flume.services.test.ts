@@ -217,8 +217,12 @@ void describe("Flume cars agent (seed 002: Kafka -> HDFS /Cars)", { skip }, () =
     });
 });
 
-async function topicRecords(topic: string, expected: number): Promise<string[]> {
-    const consumer = kafka().consumer({ groupId: `flume-it-count-${run}-${topic}` });
+async function topicRecords(
+    topic: string,
+    expected: number,
+    client: Kafka = kafka(),
+): Promise<string[]> {
+    const consumer = client.consumer({ groupId: `flume-it-count-${run}-${topic}` });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const values: string[] = [];
@@ -497,28 +501,11 @@ void describe("Flume agents against SASL/PLAIN Kafka (prod stack)", { skip }, ()
             });
             await producer.disconnect();
 
-            const consumer = saslKafka(bootstrap, "ingest", users.ingest).consumer({
-                groupId: `count-${run}`,
-            });
-            await consumer.connect();
-            await consumer.subscribe({ topics: [to], fromBeginning: true });
-            const values: string[] = [];
-            await consumer.run({
-                eachMessage: ({ message }) => {
-                    values.push(String(message.value));
-                    return Promise.resolve();
-                },
-            });
-            try {
-                await eventually(
-                    "150 relayed records",
-                    () => Promise.resolve(values.length >= 150 ? true : undefined),
-                    120_000,
-                );
-                await new Promise((r) => setTimeout(r, 3_000));
-            } finally {
-                await consumer.disconnect();
-            }
+            const values = await topicRecords(
+                to,
+                150,
+                saslKafka(bootstrap, "ingest", users.ingest),
+            );
             t.diagnostic(`relayed ${values.length} of 150 records through SASL/PLAIN`);
             console.log(
                 `# flume relay (SASL/PLAIN source and sink): produced 150, ${values.length} on ${to}`,
