@@ -62,6 +62,11 @@ export interface RetryPolicy<T = unknown> {
      * unknown outcomes are retried only for idempotent methods (GET, HEAD, PUT, DELETE).
      */
     readonly reconcile?: (err: HttpError) => Promise<HttpResponse<T> | undefined>;
+    /**
+     * Further errors whose outcome is unknown, handled like a timeout (see `reconcile`): e.g. a
+     * servlet container's own 500 page while the application behind it stops or starts.
+     */
+    readonly isUnknownOutcome?: (err: HttpError) => boolean;
     /** Called before each retry sleep. */
     readonly onRetry?: (info: RetryInfo) => void;
 }
@@ -218,7 +223,7 @@ function classify(
     }
     const timedOut =
         err.status === 504 || (err.status === 500 && /timed? ?out/i.test(err.serverMessage));
-    if (!timedOut) return "fail";
+    if (!timedOut && !(policy.isUnknownOutcome?.(err) ?? false)) return "fail";
     if (policy.reconcile) return "reconcile";
     return idempotent ? "retry" : "fail";
 }

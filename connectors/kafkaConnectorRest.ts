@@ -80,6 +80,11 @@ export async function call<T>(
                     : e.status === 409
                       ? !/already exists/i.test(e.serverMessage)
                       : /rebalance/i.test(e.serverMessage),
+            // Connect's own errors are JSON with an error_code; a bare 5xx page comes from Jetty
+            // while the worker stops or starts (seen in CI on POST /connectors): the write may or
+            // may not have happened, so re-read before sending it again.
+            isUnknownOutcome: (e) =>
+                e.status !== undefined && e.status >= 500 && e.errorCode === undefined,
             reconcile: opts.reconcile,
             onRetry: opts.onRetry,
         },

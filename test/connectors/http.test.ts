@@ -295,6 +295,47 @@ void describe("request", () => {
         assert.equal(stub.calls("POST", "/connectors").length, 1);
     });
 
+    void it("treats an error the caller marks as unknown outcome like a timeout: re-read, then finish", async () => {
+        stub.route("POST", "/connectors", [
+            { status: 500, body: "<html>Internal Server Error</html>" },
+        ]);
+        stub.route("GET", "/connectors/a", [{ status: 200, body: { name: "a" } }]);
+        let reconciled = 0;
+        const res = await request({
+            method: "POST",
+            url: `${stub.url}/connectors`,
+            data: { name: "a" },
+            retry: {
+                ...fast,
+                statuses: [409],
+                isUnknownOutcome: (e) => e.status === 500 && e.errorCode === undefined,
+                reconcile: async () => {
+                    reconciled++;
+                    return request({ method: "GET", url: `${stub.url}/connectors/a` });
+                },
+            },
+        });
+        assert.deepEqual(res.data, { name: "a" });
+        assert.equal(reconciled, 1);
+        assert.equal(stub.calls("POST", "/connectors").length, 1);
+    });
+
+    void it("fails at once on a plain 500 when the caller does not mark it unknown", async () => {
+        stub.route("POST", "/connectors", [
+            { status: 500, body: "<html>Internal Server Error</html>" },
+        ]);
+        await assert.rejects(
+            request({
+                method: "POST",
+                url: `${stub.url}/connectors`,
+                data: {},
+                retry: { ...fast, statuses: [409] },
+            }),
+            /POST http:\/\/127\.0\.0\.1:\d+\/connectors failed: 500: <html>Internal Server Error<\/html>/,
+        );
+        assert.equal(stub.calls("POST", "/connectors").length, 1);
+    });
+
     void it("re-reads after a 500 'Request timed out' and resends when the write did not land", async () => {
         stub.route("POST", "/connectors", [
             { status: 500, body: { error_code: 500, message: "Request timed out" } },
