@@ -1,9 +1,11 @@
 /**
  * Builds the engine tier's toolchain from the Go module proxy into the cache (see `tools.ts`):
- * the Pulumi CLI, kube-apiserver / kube-controller-manager / kube-scheduler, etcd and kwok.
+ * the Pulumi CLI, the Kubernetes provider plugin (installed into the engine's PULUMI_HOME),
+ * kube-apiserver / kube-controller-manager / kube-scheduler, etcd and kwok.
  *
- *   npx tsx scripts/engine/build.ts            build every tool (warm runs only check stamps)
- *   npx tsx scripts/engine/build.ts etcd kwok  build the named tools
+ *   npx tsx scripts/engine/build.ts            build the engine tier's tools (warm: stamps only)
+ *   npx tsx scripts/engine/build.ts etcd kwok  build the named tools (also on-demand ones such as
+ *                                              kubernetes-node: kubelet, kubeadm, kubectl, kube-proxy)
  *
  * Each tool is built from a generated wrapper module in its cache directory (never in the repo):
  * it requires the upstream module at the pinned version and repeats the upstream `replace` lines
@@ -20,12 +22,15 @@ import {
     mkdirSync,
     readFileSync,
     rmSync,
+    statSync,
     writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import {
     type GoToolSpec,
     goTools,
+    kubernetesPluginPath,
+    kubernetesProviderSpec,
     pulumiHome,
     pulumiSdkVersion,
     pulumiSpec,
@@ -132,6 +137,7 @@ function ldflags(spec: GoToolSpec): string {
 function recipeOf(spec: GoToolSpec, goMod: string): string {
     const parts = [goVersion(), goMod, JSON.stringify(spec.files ?? {}), ldflags(spec)];
     parts.push(JSON.stringify(spec.mains), JSON.stringify(spec.assets ?? {}));
+    parts.push(JSON.stringify(spec.embeds ?? {}));
     return createHash("sha256").update(parts.join("\0")).digest("hex");
 }
 
@@ -175,6 +181,14 @@ function buildTool(spec: GoToolSpec): string {
     for (const [file, text] of Object.entries(spec.files ?? {})) {
         writeFileSync(join(src, file), text);
     }
+    for (const [file, embed] of Object.entries(spec.embeds ?? {})) {
+        const data = JSON.parse(readFileSync(join(upstream.dir, embed.path), "utf8")) as Record<
+            string,
+            unknown
+        >;
+        if (embed.version !== undefined) data.version = embed.version;
+        writeFileSync(join(src, file), JSON.stringify(data));
+    }
     console.log(`${spec.name} ${spec.version}: go mod tidy in ${src}`);
     run("go", ["mod", "tidy"], src);
     for (const [name, pkg] of Object.entries(spec.mains)) {
@@ -212,6 +226,36 @@ function installDynamicProviderHost(): string {
     return `${name}: from @pulumi/pulumi ${pulumiSdkVersion} at ${to}`;
 }
 
+/**
+ * Installs the built Kubernetes provider into the engine's PULUMI_HOME as the version the npm SDK
+ * asks for, unless the installed copy already matches the binary (size and modification time).
+ */
+function installKubernetesPlugin(): string {
+    const name = kubernetesProviderSpec.name;
+    const built = join(toolBin(kubernetesProviderSpec), name);
+    const cli = join(toolBin(pulumiSpec), "pulumi");
+    if (!existsSync(built) || !existsSync(cli)) {
+        return `${name}: not installed (build pulumi and ${name} first)`;
+    }
+    const version = kubernetesProviderSpec.version;
+    if (existsSync(kubernetesPluginPath)) {
+        const [a, b] = [statSync(built), statSync(kubernetesPluginPath)];
+        if (a.size === b.size && b.mtimeMs >= a.mtimeMs) {
+            return `${name} ${version}: installed in ${pulumiHome}`;
+        }
+    }
+    const started = Date.now();
+    const res = spawnSync(
+        cli,
+        ["plugin", "install", "resource", "kubernetes", version, "--file", built, "--reinstall"],
+        { env: { ...process.env, PULUMI_HOME: pulumiHome }, encoding: "utf8" },
+    );
+    if (res.status !== 0) {
+        throw new Error(`pulumi plugin install resource kubernetes ${version}: ${res.stderr}`);
+    }
+    return `${name} ${version}: installed in ${pulumiHome} in ${Date.now() - started} ms`;
+}
+
 function main(): void {
     const wanted = process.argv.slice(2);
     const known = goTools.map((t) => t.name);
@@ -226,7 +270,9 @@ function main(): void {
         }
         process.exit(2);
     }
-    const selected = goTools.filter((t) => wanted.length === 0 || wanted.includes(t.name));
+    const selected = goTools.filter((t) =>
+        wanted.length === 0 ? t.onDemand !== true : wanted.includes(t.name),
+    );
     const lines: string[] = [];
     for (const spec of selected) {
         lines.push(buildTool(spec));
@@ -234,6 +280,10 @@ function main(): void {
         if (spec === pulumiSpec) {
             lines.push(installDynamicProviderHost());
         }
+    }
+    if (selected.some((t) => t === pulumiSpec || t === kubernetesProviderSpec)) {
+        lines.push(installKubernetesPlugin());
+        console.log(lines[lines.length - 1]);
     }
     console.log("\n# engine toolchain");
     for (const line of lines) console.log(`  ${line}`);

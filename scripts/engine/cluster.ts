@@ -2,8 +2,10 @@
  * A throwaway Kubernetes control plane on loopback, from the binaries `build.ts` puts in the cache:
  * etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (which plays the kubelet
  * for one fake node, so Deployment and StatefulSet pods become Running and Ready without any
- * container runtime). Certificates, the service-account key and the admin token are generated
- * into a fresh temp dir that teardown removes.
+ * container runtime). The node advertises ephemeral storage (pods requesting it must schedule), and
+ * the cluster has a default `WaitForFirstConsumer` StorageClass whose claims get volumes from a
+ * small provisioner (`storage.ts`). Certificates, the service-account key and the admin token are
+ * generated into a fresh temp dir that teardown removes.
  *
  *   npx tsx scripts/engine/cluster.ts                  start, print the kubeconfig path, wait for Ctrl-C
  *   npx tsx scripts/engine/cluster.ts -- <cmd> [args]  start, run cmd with KUBECONFIG set, tear down
@@ -15,6 +17,7 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startStorage } from "./storage";
 import { asset, binary, etcdSpec, kubernetesSpec, kwokSpec } from "./tools";
 
 /** A running local cluster. */
@@ -145,6 +148,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
     const log = opts.log ?? (() => undefined);
     const dir = mkdtempSync(join(tmpdir(), "ingest-engine-cluster-"));
     const procs: Proc[] = [];
+    let stopStorage: (() => Promise<void>) | undefined;
     const killAll = () => {
         for (const p of procs) {
             if (p.child.exitCode === null) p.child.kill("SIGKILL");
@@ -168,6 +172,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
             .join("\n");
 
     const stop = async (stopOpts: { keep?: boolean } = {}) => {
+        await stopStorage?.();
         for (const p of [...procs].reverse()) {
             if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
             const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
@@ -318,6 +323,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
             `--secure-port=${schedPort}`,
         ]);
         const nodeName = "kwok-node-0";
+        const nodeResources = {
+            cpu: "32",
+            memory: "256Gi",
+            pods: "250",
+            "ephemeral-storage": "500Gi",
+        };
         const kwok = startProc("kwok", binary(kwokSpec, "kwok"), [
             ...kc,
             "--manage-all-nodes=false",
@@ -340,9 +351,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
                     type: "kwok",
                 },
             },
+            // ephemeral-storage: without it, any pod requesting some (the Kafka chart's init
+            // container asks for 50Mi) stays Pending forever.
             status: {
-                allocatable: { cpu: "32", memory: "256Gi", pods: "250" },
-                capacity: { cpu: "32", memory: "256Gi", pods: "250" },
+                allocatable: nodeResources,
+                capacity: nodeResources,
             },
         });
         if (nodeRes.status !== 201) {
@@ -363,6 +376,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
         });
         // The scheduler has no readiness probe worth waiting on: fail fast only if it already died.
         await waitFor("kube-scheduler to stay up", scheduler, () => Promise.resolve(true));
+        stopStorage = await startStorage(api, log);
         log(
             `controller-manager, scheduler, kwok and node ${nodeName} ready in ${Date.now() - t} ms`,
         );

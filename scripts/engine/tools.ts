@@ -53,6 +53,15 @@ export interface GoToolSpec {
     readonly stamps?: Readonly<Record<string, string>>;
     /** Data files copied from the upstream module into `share/`, by name to path in the module. */
     readonly assets?: Readonly<Record<string, string>>;
+    /**
+     * JSON files copied from the upstream module into the wrapper source (for `//go:embed`), by
+     * file name. Each is re-serialized compactly, with its top-level `version` set when given.
+     */
+    readonly embeds?: Readonly<
+        Record<string, { readonly path: string; readonly version?: string }>
+    >;
+    /** Built only when named on the command line (not part of the engine tier's default set). */
+    readonly onDemand?: boolean;
 }
 
 /** A tool the build step cannot produce here, kept listed so reports say why. */
@@ -163,19 +172,95 @@ export const kwokSpec: GoToolSpec = {
     },
 };
 
-/** Every buildable tool, in build order. */
-export const goTools: readonly GoToolSpec[] = [pulumiSpec, kubernetesSpec, etcdSpec, kwokSpec];
+/**
+ * The rest of a Kubernetes node and its admin tools, from the same `k8s.io/kubernetes` release
+ * (they share its wrapper recipe and Go build cache). The engine tier does not use them; a kind
+ * node image does: `npx tsx scripts/engine/build.ts kubernetes-node`.
+ */
+export const kubernetesNodeSpec: GoToolSpec = {
+    ...kubernetesSpec,
+    name: "kubernetes-node",
+    mains: {
+        kubelet: "k8s.io/kubernetes/cmd/kubelet",
+        kubeadm: "k8s.io/kubernetes/cmd/kubeadm",
+        kubectl: "k8s.io/kubernetes/cmd/kubectl",
+        "kube-proxy": "k8s.io/kubernetes/cmd/kube-proxy",
+    },
+    onDemand: true,
+};
+
+/** Version of the `@pulumi/kubernetes` npm SDK; the engine loads the plugin at this version. */
+export const kubernetesSdkVersion = lockedVersion("@pulumi/kubernetes");
+
+/**
+ * Commit of pulumi-kubernetes the provider plugin is built from. The Go proxy reachable here
+ * serves `github.com/pulumi/pulumi-kubernetes/provider/v4` at this one pseudo-version only
+ * (commit f47bc2d of 2026-01-15, between releases 4.24 and 4.25): upstream tags releases `vX`
+ * and `sdk/vX`, never `provider/vX`, so no tag-like version exists for the module path, and
+ * other pseudo-versions answer 403. The binary is stamped and installed as the version the npm
+ * SDK asks for (see {@link kubernetesSdkVersion}), which is newer than the code it runs.
+ */
+export const kubernetesProviderModuleVersion = "v4.0.0-20260115033456-f47bc2d6f199";
+
+const kubernetesProviderModule = "github.com/pulumi/pulumi-kubernetes/provider/v4";
+const kubernetesProviderCmd = "cmd/pulumi-resource-kubernetes";
+
+/**
+ * The Kubernetes resource provider plugin. Upstream's main embeds files its `go generate` step
+ * writes (absent from the module zip), so the wrapper has its own main embedding the committed
+ * schema and Terraform mapping, the schema stamped with the SDK's version at build time.
+ * Upstream's go.mod replaces `sdk/v4` with `../sdk`; the wrapper uses the required v4.24.0.
+ */
+export const kubernetesProviderSpec: GoToolSpec = {
+    name: "pulumi-resource-kubernetes",
+    version: kubernetesSdkVersion,
+    upstream: { module: kubernetesProviderModule, version: kubernetesProviderModuleVersion },
+    embeds: {
+        "schema.json": {
+            path: `${kubernetesProviderCmd}/schema.json`,
+            version: kubernetesSdkVersion,
+        },
+        "terraform-mapping.json": { path: `${kubernetesProviderCmd}/terraform-mapping.json` },
+    },
+    files: {
+        "main.go": [
+            "// Serves the Kubernetes provider with the schema and mapping embedded beside this file.",
+            "package main",
+            "",
+            "import (",
+            '	_ "embed"',
+            "",
+            `	"${kubernetesProviderModule}/pkg/provider"`,
+            `	"${kubernetesProviderModule}/pkg/version"`,
+            ")",
+            "",
+            "//go:embed schema.json",
+            "var schema []byte",
+            "",
+            "//go:embed terraform-mapping.json",
+            "var terraformMapping []byte",
+            "",
+            'func main() { provider.Serve("kubernetes", version.Version, schema, terraformMapping) }',
+            "",
+        ].join("\n"),
+    },
+    mains: { "pulumi-resource-kubernetes": "." },
+    // Unstamped, the provider reports an empty version and the engine cannot match it to the SDK.
+    stamps: { [`${kubernetesProviderModule}/pkg/version.Version`]: kubernetesSdkVersion },
+};
+
+/** Every buildable tool, in build order (the plugin install needs the CLI built first). */
+export const goTools: readonly GoToolSpec[] = [
+    pulumiSpec,
+    kubernetesProviderSpec,
+    kubernetesSpec,
+    etcdSpec,
+    kwokSpec,
+    kubernetesNodeSpec,
+];
 
 /** Tools the issue asks for that cannot be produced from the registries reachable here. */
 export const unavailableTools: readonly UnavailableTool[] = [
-    {
-        name: "pulumi-resource-kubernetes",
-        version: lockedVersion("@pulumi/kubernetes"),
-        reason:
-            "the Go proxy answers 403 'not available' for every github.com/pulumi/pulumi-kubernetes/" +
-            "provider/v4 version (4.34.2, 4.34.1, 4.34.0, 4.33.0, 4.30.0, 4.25.0, 4.18.0, @latest) " +
-            "and for its version list; no registry here ships the binary",
-    },
     {
         name: "pulumi-language-nodejs",
         version: pulumiCliVersion,
@@ -217,3 +302,11 @@ export function asset(spec: GoToolSpec, name: string): string {
 
 /** PULUMI_HOME for engine runs: plugins and credentials isolated from the user's ~/.pulumi. */
 export const pulumiHome = join(cacheRoot, `pulumi-home-${pulumiCliVersion}`);
+
+/** Where `pulumi plugin install` puts the Kubernetes provider inside {@link pulumiHome}. */
+export const kubernetesPluginPath = join(
+    pulumiHome,
+    "plugins",
+    `resource-kubernetes-v${kubernetesSdkVersion}`,
+    "pulumi-resource-kubernetes",
+);
