@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { kindGoTools } from "../kind/goTools";
 
 /** Repository root. */
 export const repoRoot = resolve(__dirname, "..", "..");
@@ -257,6 +258,8 @@ export const goTools: readonly GoToolSpec[] = [
     etcdSpec,
     kwokSpec,
     kubernetesNodeSpec,
+    // kind, CoreDNS, crictl, local-path-provisioner: on demand, for scripts/kind's node image.
+    ...kindGoTools,
 ];
 
 /** Tools the issue asks for that cannot be produced from the registries reachable here. */
