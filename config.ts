@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { pipelinesSchema } from "./components/pipelines/settings";
 
 const quantity = z
     .string()
@@ -123,7 +124,7 @@ const kafkaSchema = z
 
 const connectSchema = z
     .strictObject({
-        /** Image reference; when unset the image is built from components/connect/Dockerfile. */
+        /** Image reference; when unset the image is built from components/platform/connect/Dockerfile. */
         image: z.string().min(1).optional(),
         /** Registry to push the built image to; unset = build only (kind: `kind load docker-image`). */
         buildRegistry: z.string().min(1).optional(),
@@ -180,16 +181,6 @@ const consoleSchema = z
     })
     .prefault({});
 
-const hdfsDirectorySchema = z.strictObject({
-    path: z.string().regex(/^\/[^\s]*$/, "must be an absolute HDFS path such as /grid-wattage"),
-    permission: z
-        .string()
-        .regex(/^[0-1]?[0-7]{3}$/, "must be an octal permission such as 755")
-        .default("755"),
-    owner: z.string().min(1).optional(),
-    group: z.string().min(1).optional(),
-});
-
 const hdfsSchema = z
     .strictObject({
         enabled: z.boolean().default(true),
@@ -211,13 +202,6 @@ const hdfsSchema = z
         webhdfsUrl: httpUrl.optional(),
         /** HDFS superuser the directory resources act as: the user the namenode runs as. */
         adminUser: z.string().min(1).default("hadoop"),
-        /** The folder layout of the seed pipelines, owned by the writer of each. */
-        directories: z.array(hdfsDirectorySchema).default([
-            { path: "/unorganized", permission: "755", owner: "connect" },
-            { path: "/grid-wattage", permission: "755", owner: "connect" },
-            { path: "/old-telemetry", permission: "755", owner: "sqoop" },
-            { path: "/Cars", permission: "755", owner: "flume" },
-        ]),
     })
     .prefault({});
 
@@ -238,57 +222,6 @@ const sqoopSchema = z
         ...builtImage,
         /** Cron schedule: run the incremental import as a CronJob instead of a one-off Job. */
         schedule: z.string().min(9).optional(),
-    })
-    .prefault({});
-
-const topicSchema = z.strictObject({
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "must be a valid Kafka topic name"),
-    partitions: z.number().int().min(1).default(3),
-    /** Defaults to the stack's replication factor. */
-    replicationFactor: z.number().int().min(1).optional(),
-    config: z.record(z.string(), z.string()).default({}),
-});
-
-const pipelinesSchema = z
-    .strictObject({
-        /** Declare the seed pipelines (topics, connectors, ksqlDB streams) from this machine. */
-        enabled: z.boolean().default(true),
-        /** Topics the seed pipelines read and write (auto-create is off on the brokers). */
-        topics: z.array(topicSchema).default([
-            { name: "INGESTION", partitions: 3, config: {} },
-            { name: "UNORGANIZED", partitions: 3, config: {} },
-            { name: "Cars", partitions: 3, config: {} },
-        ]),
-        /** Leave topics (and their data) in Kafka when their resources are deleted. */
-        retainTopicsOnDelete: z.boolean().default(false),
-        /** Keys merged last into every HDFS sink connector's config (flush size, converters...). */
-        sinkConfig: z.record(z.string(), z.string()).default({}),
-        /**
-         * Further connectors declared as resources (e.g. seed 004's JDBC source and S3 sink).
-         * Secrets belong in `${file:...}`/`${env:...}` placeholders, never in plain config.
-         */
-        connectors: z
-            .array(
-                z.strictObject({
-                    name: z
-                        .string()
-                        .regex(
-                            /^[A-Za-z0-9._-]+$/,
-                            "must be a connector name of letters, digits, '.', '_' or '-'",
-                        ),
-                    config: z.record(z.string(), z.string()),
-                    state: z.enum(["RUNNING", "PAUSED", "STOPPED"]).default("RUNNING"),
-                }),
-            )
-            .default([]),
-        /** Sensor ids routed by ksqlDB into per-sensor HDFS folders (seed 003). */
-        sensors: z
-            .array(
-                z
-                    .string()
-                    .regex(/^[A-Za-z0-9_]+$/, "may contain letters, digits and underscores only"),
-            )
-            .default(["1", "2", "3", "4", "5", "6"]),
     })
     .prefault({});
 

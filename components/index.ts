@@ -1,14 +1,4 @@
-/** The platform's workload components. */
-export * from "./common";
-export * from "./console";
-export * from "./dataLakeBucket";
-export * from "./flume";
-export * from "./hdfs";
-export * from "./kafka";
-export * from "./kafkaConnect";
-export * from "./ksqlDb";
+/** Platform services, the endpoints they offer, and the pipelines declared against them. */
+export * from "./endpoints";
 export * from "./pipelines";
 export * from "./platform";
-export * from "./postgres";
-export * from "./sensorRouting";
-export * from "./sqoop";

@@ -10,7 +10,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import axios from "axios";
-import { buildKafkaValues } from "../components/kafka";
+import { buildKafkaValues } from "../components/platform/kafka";
 import { request } from "../connectors/http";
 
 interface Figures {

@@ -15,8 +15,8 @@ const dynamicResources = () => recorded.filter((r) => r.type.startsWith("pulumi-
 
 describe("serialized dynamic providers", () => {
     before(async () => {
-        const { KafkaConnector } = await import("../../connectors/kafkaConnector");
-        const { HdfsDirectory } = await import("../../connectors/hdfsDirectory");
+        const { KafkaConnector } = await import("../../connectors/kafkaConnector/resource");
+        const { HdfsDirectory } = await import("../../connectors/hdfsDirectory/resource");
         new KafkaConnector("c", {
             connectUrl: "http://localhost:8083",
             config: { "connector.class": "X" },

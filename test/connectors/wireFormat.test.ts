@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { checkHdfsDirectory } from "../../connectors/hdfsDirectoryInputs";
-import { checkConnector } from "../../connectors/kafkaConnectorInputs";
-import { checkTopic } from "../../connectors/kafkaTopicInputs";
-import { ksqlSourceProvider } from "../../connectors/ksqlProvider";
+import { checkHdfsDirectory } from "../../connectors/hdfsDirectory/inputs";
+import { checkConnector } from "../../connectors/kafkaConnector/inputs";
+import { checkTopic } from "../../connectors/kafkaTopic/inputs";
+import { ksqlSourceProvider } from "../../connectors/ksql/provider";
 import { withoutUndefined } from "../../connectors/wire";
 import { FakeKsqlDb } from "../fakes/ksqldb";
 

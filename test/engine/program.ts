@@ -52,8 +52,11 @@ import { changed, timed, timings, until } from "./steps";
 
 const project = "ingest-platform";
 const stackName = "local";
-const topics = ["INGESTION", "UNORGANIZED", "Cars"];
-const directories = ["/unorganized", "/grid-wattage", "/old-telemetry", "/Cars"];
+// The seed pipelines' own (powerGrid, carsToHdfs) plus one of the stack's own additions.
+const extraTopic = "engine-extra";
+const extraDirectory = "/engine-extra";
+const topics = ["INGESTION", "UNORGANIZED", "Cars", extraTopic];
+const directories = ["/unorganized", "/grid-wattage", "/old-telemetry", "/Cars", extraDirectory];
 const connectors = ["hdfs-sink-unorganized", "hdfs-sink-sensor-1", "hdfs-sink-sensor-2"];
 const userConnector = "engine-sink";
 const streams = ["STREAM_INGESTION", "SENSOR_ID_1", "SENSOR_ID_2"];
@@ -141,15 +144,11 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
             rpcUrl: env.hdfs!.url,
             // SETOWNER to the layout's owners (connect, sqoop, flume) needs the superuser.
             adminUser: env.hdfs!.user,
-            directories: directories.map((path) => ({
-                path,
-                permission: "755",
-                owner: path === "/old-telemetry" ? "sqoop" : path === "/Cars" ? "flume" : "connect",
-            })),
         },
         pipelines: {
-            topics: topics.map((name) => ({ name, partitions: 3, config: {} })),
-            sensors: ["1", "2"],
+            topics: [{ name: extraTopic, partitions: 3, config: {} }],
+            directories: [{ path: extraDirectory, permission: "755", owner: "connect" }],
+            powerGrid: { sensors: ["1", "2"] },
             // The local worker has no Confluent HDFS plugin: the HDFS sinks run as FileStreamSinks
             // (which ignore the HDFS keys), so every connector really starts on the worker.
             sinkConfig: {
@@ -250,9 +249,10 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         const created = changed(res.summary.resourceChanges ?? {});
         const resources = await stateResources();
         const custom = resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers"));
-        // 3 topics, 4 directories, 4 connectors, 3 streams; plus the stack and 2 components.
-        assert.equal(custom.length, 14);
-        assert.deepEqual(created, { create: custom.length + 3 });
+        // 4 topics, 5 directories, 4 connectors, 3 streams; plus the stack and 4 components
+        // (cars-to-hdfs, power-grid, sensor-routing, custom).
+        assert.equal(custom.length, 16);
+        assert.deepEqual(created, { create: custom.length + 5 });
         assert.deepEqual(
             (res.outputs.pipelineConnectors.value as string[]).sort(),
             [...connectors, userConnector].sort(),
@@ -359,17 +359,17 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
     });
 
     void it("grows a topic and changes a directory's permission in place", async () => {
-        settings.pipelines.topics[2].partitions = 4;
-        settings.hdfs.directories[3].permission = "750";
+        settings.pipelines.topics[0].partitions = 4;
+        settings.pipelines.directories[0].permission = "750";
         await stack.workspace.setAllConfigJson(stackName, objectConfig(settings));
         const preview = await timed("preview two changes", () => stack.preview());
         assert.deepEqual(changed(preview.changeSummary), { update: 2 });
 
         const up = await timed("up two changes", () => stack.up({ onOutput: () => undefined }));
         assert.deepEqual(changed(up.summary.resourceChanges ?? {}), { update: 2 });
-        const [cars] = (await admin.fetchTopicMetadata({ topics: ["Cars"] })).topics;
-        assert.equal(cars.partitions.length, 4);
-        const st = await http("GET", webhdfs("/Cars", "GETFILESTATUS"));
+        const [extra] = (await admin.fetchTopicMetadata({ topics: [extraTopic] })).topics;
+        assert.equal(extra.partitions.length, 4);
+        const st = await http("GET", webhdfs(extraDirectory, "GETFILESTATUS"));
         assert.equal(
             (st.body as { FileStatus: { permission: string } }).FileStatus.permission,
             "750",

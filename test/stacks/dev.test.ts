@@ -35,17 +35,20 @@ describe("dev stack", () => {
             "docker:index/image:Image connect-image",
             "docker:index/image:Image flume-image",
             "docker:index/image:Image sqoop-image",
+            "ingest:components:CarsToHdfs cars-to-hdfs",
             "ingest:components:Console console",
             "ingest:components:DataLakeBucket data-lake",
+            "ingest:components:Flume flume",
             "ingest:components:Flume flume",
             "ingest:components:Hdfs hdfs",
             "ingest:components:Kafka kafka",
             "ingest:components:KafkaConnect connect",
             "ingest:components:KsqlDb ksqldb",
-            "ingest:components:Pipelines pipelines",
             "ingest:components:Postgres postgres",
+            "ingest:components:PowerGrid power-grid",
             "ingest:components:SensorRouting sensor-routing",
             "ingest:components:Sqoop sqoop",
+            "ingest:components:WorkloadImages images",
             "kubernetes:apps/v1:Deployment connect",
             "kubernetes:apps/v1:Deployment console",
             "kubernetes:apps/v1:Deployment flume-cars",
@@ -91,13 +94,13 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-cars",
             "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-ingestion",
             "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-unorganized",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-base",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-1",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-2",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-3",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-4",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-5",
-            "pulumi-nodejs:dynamic/ksql:KsqlStream sensor-routing-stream-6",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-base",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-1",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-2",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-3",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-4",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-5",
+            "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-6",
             "pulumi:providers:aws aws",
             "pulumi:providers:kubernetes k8s",
             "random:index/randomPassword:RandomPassword postgres-password",
@@ -144,12 +147,12 @@ describe("dev stack", () => {
             (r) => r.type === "pulumi-nodejs:dynamic/ingest:HdfsDirectory",
         );
         assert.deepEqual(
-            dirs.map((d) => [d.inputs.path, d.inputs.owner, d.inputs.permission]),
+            dirs.map((d) => [d.inputs.path, d.inputs.owner, d.inputs.permission]).sort(),
             [
-                ["/unorganized", "connect", "755"],
+                ["/Cars", "flume", "755"],
                 ["/grid-wattage", "connect", "755"],
                 ["/old-telemetry", "sqoop", "755"],
-                ["/Cars", "flume", "755"],
+                ["/unorganized", "connect", "755"],
             ],
         );
         for (const d of dirs) {
@@ -170,7 +173,9 @@ describe("dev stack", () => {
             (sink.config as Record<string, string>)["hdfs.url"],
             "hdfs://hdfs-namenode.ingest.svc.cluster.local:9000",
         );
-        const streams = recorded.filter((r) => r.type === "pulumi-nodejs:dynamic/ksql:KsqlStream");
+        const streams = recorded.filter(
+            (r) => r.type === "pulumi-nodejs:dynamic/ingest:KsqlStream",
+        );
         assert.equal(streams.length, 7);
         for (const st of streams) assert.equal(st.inputs.ksqlUrl, "http://localhost:30088");
         const sinks = recorded.filter((r) => r.name.startsWith("sensor-routing-sink-"));
@@ -183,11 +188,13 @@ describe("dev stack", () => {
     it("declares the pipelines' topics through the external listener, deletable in dev", () => {
         const topics = recorded.filter((r) => r.name.startsWith("topic-"));
         assert.deepEqual(
-            topics.map((t) => [t.inputs.name, t.inputs.partitions, t.inputs.replicationFactor]),
+            topics
+                .map((t) => [t.inputs.name, t.inputs.partitions, t.inputs.replicationFactor])
+                .sort(),
             [
+                ["Cars", 3, 1],
                 ["INGESTION", 3, 1],
                 ["UNORGANIZED", 3, 1],
-                ["Cars", 3, 1],
             ],
         );
         for (const t of topics) {
@@ -195,7 +202,7 @@ describe("dev stack", () => {
             assert.equal(t.inputs.retainOnDelete, false);
             assert.equal(t.inputs.sasl, undefined);
         }
-        const base = one("pulumi-nodejs:dynamic/ksql:KsqlStream", "sensor-routing-base").inputs;
+        const base = one("pulumi-nodejs:dynamic/ingest:KsqlStream", "sensor-routing-base").inputs;
         assert.equal(base.topic, "INGESTION");
     });
 

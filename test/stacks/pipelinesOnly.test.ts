@@ -18,7 +18,7 @@ describe("pipelines-only stack", () => {
                     webhdfsUrl: "http://127.0.0.1:19870/webhdfs/v1",
                     rpcUrl: "hdfs://127.0.0.1:19000",
                 },
-                "ingest-platform:pipelines": { sensors: ["1", "2"] },
+                "ingest-platform:pipelines": { powerGrid: { sensors: ["1", "2"] } },
             },
         });
         for (

@@ -10,7 +10,7 @@ describe("dev stack with user connectors and sink overrides", () => {
         await runStack("dev", {
             overrides: {
                 "ingest-platform:pipelines": {
-                    sensors: ["7"],
+                    powerGrid: { sensors: ["7"] },
                     sinkConfig: { "flush.size": "100" },
                     connectors: [
                         {

@@ -1,0 +1,143 @@
+/**
+ * The one value every pipeline consumes: what the machine running `pulumi` reaches (the dynamic
+ * providers run there) and what in-cluster workloads reach, produced either by the deployed
+ * platform or from the external-service config of a pipelines-only stack.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../config";
+import type { Platform } from "./platform/platform";
+
+/** SASL credentials the topic resources use. */
+export interface KafkaSaslCredentials {
+    readonly username: string;
+    readonly password: pulumi.Input<string>;
+}
+
+/** How in-cluster Kafka clients authenticate (spread into Connect/Flume args). */
+export interface KafkaClientSettings {
+    readonly securityProtocol: string;
+    readonly saslUser?: string;
+    readonly saslSecretName?: pulumi.Input<string>;
+}
+
+/** Endpoints the machine running `pulumi` reaches; unset = that service is not available. */
+export interface HostEndpoints {
+    readonly kafka?: pulumi.Input<string>;
+    readonly kafkaSasl?: KafkaSaslCredentials;
+    readonly connect?: pulumi.Input<string>;
+    readonly ksqldb?: pulumi.Input<string>;
+    /** WebHDFS base URL (`…/webhdfs/v1`). */
+    readonly webhdfs?: pulumi.Input<string>;
+}
+
+/** Endpoints the platform's own workloads (connector tasks, Flume, Sqoop) reach. */
+export interface ClusterEndpoints {
+    readonly kafka?: pulumi.Input<string>;
+    /** `hdfs://namenode:port` as Connect sees it. */
+    readonly hdfsRpc?: pulumi.Input<string>;
+    /** S3 data-lake bucket and the Connect worker's region for it. */
+    readonly dataLake?: { readonly bucket: pulumi.Input<string>; readonly region: string };
+    /** Postgres as Connect sees it (JDBC URL). */
+    readonly postgresJdbcUrl?: pulumi.Input<string>;
+}
+
+/** What a pipeline needs to start in-cluster workloads (Flume agents, Sqoop jobs). */
+export interface WorkloadContext {
+    readonly provider: k8s.Provider;
+    readonly namespace: pulumi.Input<string>;
+    readonly kafkaBootstrapServers: pulumi.Input<string>;
+    readonly kafkaClient: KafkaClientSettings;
+    /** ConfigMap with core-site.xml/hdfs-site.xml; unset when the stack has no HDFS. */
+    readonly hadoopConfigMapName?: pulumi.Input<string>;
+    readonly postgres?: {
+        readonly jdbcUrl: pulumi.Input<string>;
+        readonly username: pulumi.Input<string>;
+        readonly passwordSecretName: pulumi.Input<string>;
+        /** The Postgres component, for ordering. */
+        readonly resource: pulumi.Resource;
+    };
+    /** Built (or configured) images; unset when that workload is switched off. */
+    readonly images: {
+        readonly flume?: pulumi.Input<string>;
+        readonly sqoop?: pulumi.Input<string>;
+    };
+    /** Sqoop CronJob schedule; unset = a one-off Job. */
+    readonly sqoopSchedule?: string;
+}
+
+/** Everything a pipeline is declared against. */
+export interface Endpoints {
+    readonly host: HostEndpoints;
+    readonly cluster: ClusterEndpoints;
+    /** Present when the stack deploys into a cluster. */
+    readonly workloads?: WorkloadContext;
+    /** Replication factor of topics that do not set one. */
+    readonly replicationFactor: number;
+    /** HDFS superuser the directory resources act as. */
+    readonly hdfsAdminUser: string;
+    /** Platform resources every pipeline object waits for (and is deleted before). */
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/** Endpoints of a deployed platform (host URLs from NodePorts or configured URLs). */
+export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
+    const kafkaPassword = p.kafka?.clientPassword;
+    return {
+        host: {
+            kafka: p.kafkaHostBootstrapServers ?? cfg.kafka.externalBootstrapServers,
+            kafkaSasl:
+                kafkaPassword && p.kafkaClient.saslUser
+                    ? { username: p.kafkaClient.saslUser, password: kafkaPassword }
+                    : undefined,
+            connect: p.connectHostUrl,
+            ksqldb: p.ksqldbHostUrl,
+            webhdfs: p.webhdfsHostUrl,
+        },
+        cluster: {
+            kafka: p.bootstrapServers,
+            hdfsRpc: p.hdfs?.rpcUrl ?? cfg.hdfs.rpcUrl,
+            dataLake: p.dataLake
+                ? { bucket: p.dataLake.bucketName, region: cfg.dataLake.region }
+                : undefined,
+            postgresJdbcUrl: p.postgres?.jdbcUrl,
+        },
+        workloads: {
+            provider: p.provider,
+            namespace: p.namespace.metadata.name,
+            kafkaBootstrapServers: p.bootstrapServers,
+            kafkaClient: p.kafkaClient,
+            hadoopConfigMapName: p.hdfs?.configMapName,
+            postgres: p.postgres && {
+                jdbcUrl: p.postgres.jdbcUrl,
+                username: p.postgres.username,
+                passwordSecretName: p.postgres.passwordSecretName,
+                resource: p.postgres,
+            },
+            images: { flume: p.images.flume, sqoop: p.images.sqoop },
+            sqoopSchedule: cfg.sqoop.schedule,
+        },
+        replicationFactor: p.replicationFactor,
+        hdfsAdminUser: cfg.hdfs.adminUser,
+        dependsOn: [p.connect, ...[p.kafka, p.hdfs, p.ksqldb].flatMap((r) => (r ? [r] : []))],
+    };
+}
+
+/** Endpoints of a pipelines-only stack (`kubernetes.enabled: false`): the services it brings. */
+export function externalEndpoints(cfg: PlatformConfig): Endpoints {
+    return {
+        host: {
+            kafka: cfg.kafka.hostBootstrapServers ?? cfg.kafka.externalBootstrapServers,
+            connect: cfg.connect.url,
+            ksqldb: cfg.ksqldb.url,
+            webhdfs: cfg.hdfs.webhdfsUrl,
+        },
+        cluster: {
+            kafka: cfg.kafka.externalBootstrapServers,
+            hdfsRpc: cfg.hdfs.rpcUrl,
+        },
+        replicationFactor: cfg.kafka.defaultReplicationFactor ?? Math.min(3, cfg.kafka.replicas),
+        hdfsAdminUser: cfg.hdfs.adminUser,
+        dependsOn: [],
+    };
+}

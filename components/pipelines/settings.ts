@@ -1,0 +1,83 @@
+/**
+ * The `pipelines` config key: which seed pipelines a stack switches on, and what it adds to them.
+ * Lists add to what the pipelines declare themselves (they never replace a pipeline's own topics,
+ * directories or connectors), so adding one topic cannot delete another pipeline's.
+ */
+import { z } from "zod";
+
+/** A Kafka topic a stack adds to the pipelines' own. */
+export const topicSchema = z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "must be a valid Kafka topic name"),
+    partitions: z.number().int().min(1).default(3),
+    /** Defaults to the stack's replication factor. */
+    replicationFactor: z.number().int().min(1).optional(),
+    config: z.record(z.string(), z.string()).default({}),
+});
+
+/** An HDFS directory a stack adds to the pipelines' own. */
+export const directorySchema = z.strictObject({
+    path: z.string().regex(/^\/[^\s]*$/, "must be an absolute HDFS path such as /landing"),
+    permission: z
+        .string()
+        .regex(/^[0-1]?[0-7]{3}$/, "must be an octal permission such as 755")
+        .default("755"),
+    owner: z.string().min(1).optional(),
+    group: z.string().min(1).optional(),
+});
+
+/** A further connector declared as a resource. */
+export const connectorSchema = z.strictObject({
+    name: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/, "must be a connector name of letters, digits, '.', '_' or '-'"),
+    config: z.record(z.string(), z.string()),
+    state: z.enum(["RUNNING", "PAUSED", "STOPPED"]).default("RUNNING"),
+});
+
+const enabled = (on: boolean) => z.strictObject({ enabled: z.boolean().default(on) }).prefault({});
+
+/** Schema of the `pipelines` key. */
+export const pipelinesSchema = z
+    .strictObject({
+        /** Declare any pipeline at all (topics, directories, connectors, streams) from this machine. */
+        enabled: z.boolean().default(true),
+        /** Seed 002: `Cars` topic → Flume → HDFS `/Cars`. */
+        carsToHdfs: enabled(true),
+        /** Seed 003: sensor routing, unorganized text, telemetry import. */
+        powerGrid: z
+            .strictObject({
+                enabled: z.boolean().default(true),
+                /** Sensor ids routed by ksqlDB into per-sensor HDFS folders. */
+                sensors: z
+                    .array(
+                        z
+                            .string()
+                            .regex(
+                                /^[A-Za-z0-9_]+$/,
+                                "may contain letters, digits and underscores only",
+                            ),
+                    )
+                    .default(["1", "2", "3", "4", "5", "6"]),
+            })
+            .prefault({}),
+        /** Further topics, added to the pipelines' own (brokers do not auto-create). */
+        topics: z.array(topicSchema).default([]),
+        /** Further HDFS directories, added to the pipelines' own. */
+        directories: z.array(directorySchema).default([]),
+        /** Further connectors declared as resources. */
+        connectors: z.array(connectorSchema).default([]),
+        /** Leave topics (and their data) in Kafka when their resources are deleted. */
+        retainTopicsOnDelete: z.boolean().default(false),
+        /** Keys merged last into every HDFS sink connector's config (flush size, converters...). */
+        sinkConfig: z.record(z.string(), z.string()).default({}),
+    })
+    .prefault({});
+
+/** Parsed `pipelines` config. */
+export type PipelinesSettings = z.infer<typeof pipelinesSchema>;
+/** A topic entry. */
+export type TopicSettings = z.infer<typeof topicSchema>;
+/** A directory entry. */
+export type DirectorySettings = z.infer<typeof directorySchema>;
+/** A connector entry. */
+export type ConnectorSettings = z.infer<typeof connectorSchema>;

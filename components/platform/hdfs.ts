@@ -1,0 +1,129 @@
+/**
+ * HDFS on Kubernetes: one NameNode and N DataNodes as StatefulSets with persistent volumes, the
+ * Hadoop site files in a ConfigMap other workloads can mount, and WebHDFS for the directory
+ * resources and landing checks.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { appLabels } from "./common";
+import type { HdfsArgs } from "./hdfs/args";
+import { resolveHdfsSettings, validateHdfsSettings } from "./hdfs/settings";
+import { coreSiteXml, HDFS_LAYOUT, hdfsSiteXml } from "./hdfs/siteXml";
+import {
+    datanodeStatefulSetSpec,
+    hdfsLabels,
+    hdfsNames,
+    hdfsServiceSpecs,
+    namenodeStatefulSetSpec,
+    type HdfsRole,
+} from "./hdfs/workloads";
+
+type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
+
+export { coreSiteXml, hdfsSiteXml } from "./hdfs/siteXml";
+
+export type { HdfsArgs, HdfsPvcRetention, PvcRetentionAction } from "./hdfs/args";
+
+/** An HDFS NameNode and its DataNodes, with WebHDFS exposed inside the cluster (and optionally to the host). */
+export class Hdfs extends pulumi.ComponentResource {
+    /** `hdfs://<namenode>.<ns>.svc.cluster.local:<rpcPort>`, the `fs.defaultFS` of clients. */
+    public readonly rpcUrl: pulumi.Output<string>;
+    /** In-cluster WebHDFS root, `http://<namenode>.<ns>.svc.cluster.local:9870/webhdfs/v1`. */
+    public readonly webhdfsUrl: pulumi.Output<string>;
+    /** WebHDFS root reachable from the host through the NodePort; `undefined` without one. */
+    public readonly hostWebhdfsUrl: pulumi.Output<string> | undefined;
+    /** ConfigMap holding `core-site.xml` and `hdfs-site.xml`, for clients to mount. */
+    public readonly configMapName: pulumi.Output<string>;
+
+    constructor(name: string, args: HdfsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ingest:components:Hdfs", name, {}, opts);
+        const s = resolveHdfsSettings(args);
+        const problems = validateHdfsSettings(s);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(
+                `invalid Hdfs "${name}" arguments:\n  - ${problems.join("\n  - ")}`,
+                this,
+            );
+        }
+        const names = hdfsNames(name);
+        const ns = args.namespace;
+        const siteArgs = {
+            rpcPort: s.rpcPort,
+            datanodes: s.datanodes,
+            replication: s.replication,
+            permissionsEnabled: s.permissionsEnabled,
+            superGroup: s.superGroup,
+            coreSiteOverrides: s.coreSiteOverrides,
+            hdfsSiteOverrides: s.hdfsSiteOverrides,
+        };
+        const nnHost = pulumi.interpolate`${names.namenode}.${ns}.svc.cluster.local`;
+
+        // Auto-named: a config change creates a new ConfigMap, so the pods that mount it roll.
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-hadoop-conf`,
+            {
+                metadata: { namespace: ns, labels: appLabels(name, "hdfs") },
+                data: {
+                    "core-site.xml": nnHost.apply((h) =>
+                        coreSiteXml({ ...siteArgs, namenodeHost: h }),
+                    ),
+                    "hdfs-site.xml": nnHost.apply((h) =>
+                        hdfsSiteXml({ ...siteArgs, namenodeHost: h }),
+                    ),
+                },
+            },
+            { parent: this },
+        );
+
+        const meta = (objectName: string, role: HdfsRole) => ({
+            name: objectName,
+            namespace: ns,
+            labels: hdfsLabels(name, role),
+        });
+        const specs = hdfsServiceSpecs(name, s);
+        const service = (svcName: string, role: HdfsRole, spec: ServiceSpec) =>
+            new k8s.core.v1.Service(
+                svcName,
+                { metadata: meta(svcName, role), spec },
+                { parent: this },
+            );
+        const nnService = service(names.namenode, "namenode", specs.namenode);
+        const nnHeadless = service(names.namenodeHeadless, "namenode", specs.namenodeHeadless);
+        const dnHeadless = service(names.datanodeHeadless, "datanode", specs.datanodeHeadless);
+        if (specs.webhdfs) service(names.webhdfs, "namenode", specs.webhdfs);
+
+        const namenode = new k8s.apps.v1.StatefulSet(
+            names.namenode,
+            {
+                metadata: meta(names.namenode, "namenode"),
+                spec: namenodeStatefulSetSpec(name, s, config.metadata.name),
+            },
+            { parent: this, dependsOn: [nnHeadless] },
+        );
+        // DataNodes retry until the NameNode answers, but starting them after it avoids a burst
+        // of connection errors in their logs on first deploy.
+        new k8s.apps.v1.StatefulSet(
+            names.datanode,
+            {
+                metadata: meta(names.datanode, "datanode"),
+                spec: datanodeStatefulSetSpec(name, s, config.metadata.name),
+            },
+            { parent: this, dependsOn: [dnHeadless, nnService, namenode] },
+        );
+
+        const nnSvcHost = pulumi.interpolate`${nnService.metadata.name}.${ns}.svc.cluster.local`;
+        this.rpcUrl = pulumi.interpolate`hdfs://${nnSvcHost}:${s.rpcPort}`;
+        this.webhdfsUrl = pulumi.interpolate`http://${nnSvcHost}:${HDFS_LAYOUT.namenodeHttpPort}/webhdfs/v1`;
+        this.hostWebhdfsUrl =
+            s.webhdfsNodePort === undefined
+                ? undefined
+                : pulumi.output(`http://${s.hostAddress}:${s.webhdfsNodePort}/webhdfs/v1`);
+        this.configMapName = config.metadata.name;
+        this.registerOutputs({
+            rpcUrl: this.rpcUrl,
+            webhdfsUrl: this.webhdfsUrl,
+            hostWebhdfsUrl: this.hostWebhdfsUrl,
+            configMapName: this.configMapName,
+        });
+    }
+}

@@ -1,0 +1,259 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { PlatformConfig } from "../../config";
+import { Console } from "./console";
+import { DataLakeBucket } from "./dataLakeBucket";
+import { Hdfs } from "./hdfs";
+import { WorkloadImages } from "./images";
+import { KAFKA_CLIENT_USER, Kafka } from "./kafka";
+import { KafkaConnect } from "./kafkaConnect";
+import { KsqlDb } from "./ksqlDb";
+import { Postgres } from "./postgres";
+
+/**
+ * Deploys the platform's services into the stack's cluster, in dependency order: namespace,
+ * Kafka, Postgres, HDFS, the data lake, Connect, ksqlDB, the console and the Flume/Sqoop images. Services the stack brings
+ * itself (`kafka.externalBootstrapServers`, `postgres.externalHost`) are skipped. Returns the
+ * components, so index.ts can wire the pipelines and export the endpoints.
+ */
+export function deployPlatform(cfg: PlatformConfig) {
+    // Never the ambient default provider: the context is explicit, and the identifier keeps a
+    // re-created kind cluster from replacing every object.
+    const provider = new k8s.Provider("k8s", {
+        context: cfg.kubernetes.context,
+        kubeconfig: cfg.kubernetes.kubeconfig,
+        clusterIdentifier: cfg.kubernetes.clusterIdentifier,
+        enableServerSideApply: true,
+    });
+    const opts = { provider };
+    const stateful = { provider, protect: cfg.protect };
+
+    const namespace = new k8s.core.v1.Namespace(
+        "namespace",
+        {
+            metadata: {
+                name: cfg.kubernetes.namespace,
+                labels: { "app.kubernetes.io/part-of": "ingest-platform" },
+            },
+        },
+        opts,
+    );
+    const ns = namespace.metadata.name;
+    const brokers = cfg.kafka.externalBootstrapServers === undefined ? cfg.kafka.replicas : 3;
+    const replicationFactor = cfg.kafka.defaultReplicationFactor ?? Math.min(3, brokers);
+
+    const kafka =
+        cfg.kafka.externalBootstrapServers === undefined
+            ? new Kafka(
+                  "kafka",
+                  {
+                      namespace: ns,
+                      chartVersion: cfg.kafka.chartVersion,
+                      replicas: cfg.kafka.replicas,
+                      replicationFactor,
+                      minInsyncReplicas: cfg.kafka.minInsyncReplicas,
+                      clusterId: cfg.kafka.clusterId,
+                      seed: `${cfg.project}/${cfg.stack}/kafka`,
+                      security: cfg.kafka.security,
+                      storageSize: cfg.kafka.storage.size,
+                      storageClass: cfg.kafka.storage.storageClass,
+                      resources: cfg.kafka.resources,
+                      images: {
+                          kafka: cfg.kafka.image,
+                          osShell: cfg.kafka.osShellImage,
+                          kubectl: cfg.kafka.kubectlImage,
+                          jmxExporter: cfg.kafka.jmxExporterImage,
+                      },
+                      allowInsecureImages: cfg.kafka.allowInsecureImages,
+                      metrics: cfg.kafka.metrics,
+                      externalNodePort: cfg.kafka.externalNodePort,
+                      externalHost: cfg.kafka.externalHost,
+                  },
+                  { ...stateful, dependsOn: [namespace] },
+              )
+            : undefined;
+    const bootstrapServers =
+        kafka?.bootstrapServers ?? pulumi.output(cfg.kafka.externalBootstrapServers!);
+    const kafkaClient = {
+        securityProtocol: kafka?.securityProtocol ?? "PLAINTEXT",
+        saslUser: kafka?.saslSecretName ? KAFKA_CLIENT_USER : undefined,
+        saslSecretName: kafka?.saslSecretName,
+    };
+
+    const postgresPassword =
+        cfg.postgresPassword ??
+        new random.RandomPassword("postgres-password", { length: 32, special: false }).result;
+    const postgres =
+        cfg.postgres.externalHost === undefined
+            ? new Postgres(
+                  "postgres",
+                  {
+                      namespace: ns,
+                      image: cfg.postgres.image,
+                      database: cfg.postgres.database,
+                      username: cfg.postgres.username,
+                      password: postgresPassword,
+                      storageSize: cfg.postgres.storage.size,
+                      storageClass: cfg.postgres.storage.storageClass,
+                      resources: cfg.postgres.resources,
+                      nodePort: cfg.postgres.nodePort,
+                  },
+                  { ...stateful, dependsOn: [namespace] },
+              )
+            : undefined;
+
+    const hdfs = cfg.hdfs.enabled
+        ? new Hdfs(
+              "hdfs",
+              {
+                  namespace: ns,
+                  image: cfg.hdfs.image,
+                  datanodes: cfg.hdfs.datanodes,
+                  namenodeStorage: cfg.hdfs.namenodeStorage.size,
+                  datanodeStorage: cfg.hdfs.datanodeStorage.size,
+                  storageClass: cfg.hdfs.datanodeStorage.storageClass,
+                  namenodeResources: cfg.hdfs.namenodeResources,
+                  datanodeResources: cfg.hdfs.datanodeResources,
+                  webhdfsNodePort: cfg.hdfs.webhdfsNodePort,
+                  hostAddress: "localhost",
+                  pvcRetention: cfg.hdfs.retainVolumes
+                      ? { whenDeleted: "Retain", whenScaled: "Retain" }
+                      : { whenDeleted: "Delete", whenScaled: "Delete" },
+              },
+              { ...stateful, dependsOn: [namespace] },
+          )
+        : undefined;
+    const webhdfsHostUrl = cfg.hdfs.webhdfsUrl ?? hdfs?.hostWebhdfsUrl;
+
+    // The S3 data lake, with the Connect S3 sink's credentials delivered as a Kubernetes Secret.
+    const dataLake = cfg.dataLake.enabled
+        ? new DataLakeBucket(
+              "data-lake",
+              {
+                  namespace: ns,
+                  bucketName: cfg.dataLake.bucketName,
+                  forceDestroy: cfg.dataLake.forceDestroy,
+              },
+              {
+                  protect: cfg.protect,
+                  dependsOn: [namespace],
+                  providers: [
+                      provider,
+                      new aws.Provider("aws", {
+                          region: cfg.dataLake.region,
+                          ...(cfg.dataLake.endpoint === undefined
+                              ? {}
+                              : {
+                                    endpoints: [
+                                        {
+                                            s3: cfg.dataLake.endpoint,
+                                            iam: cfg.dataLake.endpoint,
+                                            sts: cfg.dataLake.endpoint,
+                                        },
+                                    ],
+                                    // LocalStack-style stores accept any key; real AWS never takes this branch.
+                                    accessKey: "test",
+                                    secretKey: pulumi.secret("test"),
+                                    s3UsePathStyle: true,
+                                    skipCredentialsValidation: true,
+                                    skipRequestingAccountId: true,
+                                }),
+                      }),
+                  ],
+              },
+          )
+        : undefined;
+
+    const connect = new KafkaConnect(
+        "connect",
+        {
+            namespace: ns,
+            bootstrapServers,
+            ...kafkaClient,
+            image: cfg.connect.image,
+            buildRegistry: cfg.connect.buildRegistry,
+            replicas: cfg.connect.replicas,
+            groupId: cfg.connect.groupId,
+            replicationFactor,
+            nodePort: cfg.connect.nodePort,
+            resources: cfg.connect.resources,
+            hadoopConfigMapName: hdfs?.configMapName,
+            awsCredentialsSecretName: dataLake?.secretName,
+        },
+        { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
+    );
+
+    const ksqldb = cfg.ksqldb.enabled
+        ? new KsqlDb(
+              "ksqldb",
+              {
+                  namespace: ns,
+                  bootstrapServers,
+                  ...kafkaClient,
+                  image: cfg.ksqldb.image,
+                  cliImage: cfg.ksqldb.cliImage,
+                  cli: cfg.ksqldb.cli,
+                  serviceId: cfg.ksqldb.serviceId,
+                  replicationFactor,
+                  nodePort: cfg.ksqldb.nodePort,
+                  resources: cfg.ksqldb.resources,
+              },
+              { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
+          )
+        : undefined;
+
+    const console = cfg.console.enabled
+        ? new Console(
+              "console",
+              {
+                  namespace: ns,
+                  bootstrapServers,
+                  connectUrl: connect.url,
+                  ...kafkaClient,
+                  image: cfg.console.image,
+                  nodePort: cfg.console.nodePort,
+                  resources: cfg.console.resources,
+              },
+              { ...opts, dependsOn: [connect] },
+          )
+        : undefined;
+
+    // Built once for every pipeline that starts a Flume agent or a Sqoop job.
+    const images = new WorkloadImages(
+        "images",
+        {
+            flume: cfg.flume.enabled ? cfg.flume : undefined,
+            sqoop: cfg.sqoop.enabled ? cfg.sqoop : undefined,
+        },
+        { dependsOn: [namespace] },
+    );
+
+    /** URL the machine running `pulumi` uses: the configured one, else the kind NodePort mapping. */
+    const hostUrl = (url: string | undefined, nodePort: number | undefined) =>
+        url ?? (nodePort === undefined ? undefined : `http://localhost:${nodePort}`);
+    return {
+        provider,
+        namespace,
+        kafka,
+        bootstrapServers,
+        kafkaClient,
+        replicationFactor,
+        postgres,
+        hdfs,
+        webhdfsHostUrl,
+        dataLake,
+        connect,
+        ksqldb,
+        console,
+        images,
+        connectHostUrl: hostUrl(cfg.connect.url, cfg.connect.nodePort),
+        ksqldbHostUrl: ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : undefined,
+        consoleHostUrl: console ? hostUrl(undefined, cfg.console.nodePort) : undefined,
+        kafkaHostBootstrapServers: cfg.kafka.hostBootstrapServers ?? kafka?.hostBootstrapServers,
+    };
+}
+
+/** What {@link deployPlatform} created. */
+export type Platform = ReturnType<typeof deployPlatform>;

@@ -1,0 +1,249 @@
+/**
+ * `KafkaConnector`: one Kafka Connect connector managed through the Connect REST API by a Pulumi
+ * dynamic provider. The connector name is its identity (a rename replaces it, deleting first);
+ * plain config is diffed key by key, secret config travels only as a secret input and is compared
+ * by hash; the desired run state (RUNNING / PAUSED / STOPPED) is applied and waited for, and a
+ * failed task fails the step with its trace while the connector stays recorded in the state.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { HttpError, type HttpResponse } from "../http";
+import {
+    KAFKA_CONNECTOR_PROVIDER_VERSION,
+    checkConnector,
+    diffConnector,
+    type ConnectorInputs,
+    type ConnectorOutputs,
+    type ConnectorTargetState,
+    type ConnectorTaskStatus,
+} from "./inputs";
+import {
+    call,
+    configMismatch,
+    converge,
+    ctxOf,
+    enc,
+    fullConfig,
+    getConfig,
+    getStatus,
+    orMissing,
+    readOutputs,
+    validate,
+    workerSupports,
+} from "./rest";
+
+export * from "./inputs";
+
+/** Arguments for {@link KafkaConnector}. */
+export interface KafkaConnectorArgs {
+    /** Base URL of the Connect REST API, e.g. `http://connect:8083`. Changing it replaces. */
+    readonly connectUrl: pulumi.Input<string>;
+    /** Connector name. Defaults to the resource name. Changing it replaces (delete first). */
+    readonly name?: pulumi.Input<string>;
+    /** Plain connector config; must hold `connector.class`. Values are sent as strings. */
+    readonly config: pulumi.Input<Record<string, pulumi.Input<string | number | boolean>>>;
+    /** Secret config merged into the request only; kept secret and compared by hash. */
+    readonly sensitiveConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Desired run state. Defaults to `RUNNING`. */
+    readonly state?: pulumi.Input<ConnectorTargetState>;
+    /** Restart failed tasks (`includeTasks=true&onlyFailed=true`) on apply. Defaults to false. */
+    readonly restartOnFailure?: pulumi.Input<boolean>;
+    /** Change to any new value to restart the connector and all its tasks. */
+    readonly restartNonce?: pulumi.Input<string | number>;
+    /** Take over an existing connector of this name if its live config matches. Defaults to false. */
+    readonly adoptExisting?: pulumi.Input<boolean>;
+    /** Bound on every wait (rebalance retries, task start-up), in seconds. Defaults to 300. */
+    readonly waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * How long the connector must stay in the target state (or a task stay FAILED) before an
+     * apply ends: status right after a write still shows the old tasks. Defaults to 3.
+     */
+    readonly settleSeconds?: pulumi.Input<number>;
+}
+
+/** The dynamic provider; every client and credential is created inside the methods. */
+export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
+    check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+        return Promise.resolve(checkConnector(news));
+    },
+
+    diff(_id: string, olds: ConnectorOutputs, news: ConnectorInputs) {
+        const { changes, replaces } = diffConnector(olds, news);
+        return Promise.resolve({
+            changes: changes.length > 0 || replaces.length > 0,
+            replaces,
+            deleteBeforeReplace: true,
+        });
+    },
+
+    async create(raw: ConnectorInputs & { __provider?: unknown }) {
+        const inputs = raw;
+        const ctx = ctxOf(inputs, Object.values(inputs.sensitiveConfig));
+        await validate(ctx, inputs);
+        const info = await call<{ version?: string }>(ctx, "GET", "/");
+        const initialState = workerSupports(info.data?.version, 3, 7);
+        if (inputs.state === "STOPPED" && !workerSupports(info.data?.version, 3, 5)) {
+            throw new Error(
+                `connector ${inputs.name}: state STOPPED needs Kafka Connect 3.5 or later`,
+            );
+        }
+        const desired = fullConfig(inputs);
+        const secretKeys = Object.keys(inputs.sensitiveConfig);
+        let retried = false;
+        const landed = async (): Promise<HttpResponse<unknown> | undefined> => {
+            const live = await getConfig(ctx);
+            if (live && configMismatch(desired, live, secretKeys).length === 0) {
+                return { status: 201, data: undefined, headers: {} };
+            }
+            return undefined;
+        };
+        try {
+            await call(ctx, "POST", "/connectors", {
+                data: {
+                    name: inputs.name,
+                    config: desired,
+                    ...(initialState ? { initial_state: inputs.state } : {}),
+                },
+                reconcile: landed,
+                onRetry: () => (retried = true),
+            });
+        } catch (e) {
+            if (!(
+                e instanceof HttpError &&
+                e.status === 409 &&
+                /already exists/i.test(e.serverMessage)
+            )) {
+                throw e;
+            }
+            const live = await getConfig(ctx);
+            const diffKeys = live
+                ? configMismatch(desired, live, secretKeys)
+                : ["(connector vanished)"];
+            if ((inputs.adoptExisting || retried) && diffKeys.length === 0) {
+                // Ours from an earlier attempt of this create, or adopted on purpose.
+            } else if (inputs.adoptExisting) {
+                throw new Error(
+                    `connector ${inputs.name} already exists at ${ctx.base} with a different config ` +
+                        `(keys: ${diffKeys.join(", ")}); adoptExisting only takes over a matching connector`,
+                );
+            } else {
+                throw new Error(
+                    `connector ${inputs.name} already exists at ${ctx.base} and is not managed by this ` +
+                        `stack; delete it, rename this one, or set adoptExisting: true with a matching config`,
+                );
+            }
+        }
+        const outs = await converge(ctx, inputs, raw.__provider, { restartAll: false });
+        return { id: inputs.name, outs };
+    },
+
+    async read(id: string, props: ConnectorOutputs) {
+        const ctx = ctxOf({ ...props, name: props.name ?? id }, []);
+        let outs = await readOutputs(ctx, { ...props, name: props.name ?? id });
+        if (!outs) {
+            // A follower that just joined may lag the config topic; look once more before declaring it gone.
+            await new Promise((r) => setTimeout(r, 1_000));
+            outs = await readOutputs(ctx, { ...props, name: props.name ?? id });
+        }
+        return outs ? { id, props: outs } : { id: "" };
+    },
+
+    async update(
+        _id: string,
+        olds: ConnectorOutputs,
+        news: ConnectorInputs & { __provider?: unknown },
+    ) {
+        const ctx = ctxOf(news, Object.values(news.sensitiveConfig));
+        const { changes } = diffConnector(olds, news);
+        const configChanged = changes.some(
+            (c) => c === "config" || c.startsWith("config.") || c === "sensitiveConfig",
+        );
+        if (configChanged) {
+            await validate(ctx, news);
+            const desired = fullConfig(news);
+            await call(ctx, "PUT", `/connectors/${enc(news.name)}/config`, {
+                data: desired,
+                reconcile: async () => {
+                    const live = await getConfig(ctx);
+                    const same =
+                        live &&
+                        configMismatch(desired, live, Object.keys(news.sensitiveConfig)).length ===
+                            0;
+                    return same ? { status: 200, data: undefined, headers: {} } : undefined;
+                },
+            });
+        }
+        const restartAll = olds.restartNonce !== news.restartNonce && news.restartNonce !== "";
+        const outs = await converge(ctx, news, news.__provider, { restartAll });
+        return { outs };
+    },
+
+    async delete(_id: string, props: ConnectorOutputs) {
+        const ctx = ctxOf(props, []);
+        const gone = { status: 404, data: undefined, headers: {} };
+        await orMissing(
+            call(ctx, "DELETE", `/connectors/${enc(props.name)}`, {
+                reconcile: async () => ((await getStatus(ctx)) === undefined ? gone : undefined),
+            }),
+        );
+        // Wait until the worker no longer knows the name, so a delete-before-replace create cannot collide.
+        while ((await getConfig(ctx)) !== undefined) {
+            if (Date.now() > ctx.deadline) {
+                throw new Error(
+                    `connector ${props.name} was deleted but is still listed by ${ctx.base}`,
+                );
+            }
+            await new Promise((r) => setTimeout(r, 500));
+        }
+    },
+};
+
+/**
+ * A Kafka Connect connector, created, updated, paused/stopped/resumed, restarted and deleted
+ * through the Connect REST API. Secret config is never part of the outputs.
+ */
+export class KafkaConnector extends pulumi.dynamic.Resource {
+    /** Connector name on the worker. */
+    declare readonly name: pulumi.Output<string>;
+    /** `source` or `sink`, as reported by the worker. */
+    declare readonly connectorType: pulumi.Output<string>;
+    /** Live connector state at the last create/update/refresh. */
+    declare readonly connectorState: pulumi.Output<string>;
+    /** Live task states, with the trace of failed tasks. */
+    declare readonly tasks: pulumi.Output<ConnectorTaskStatus[]>;
+    /** Topics the connector has used (KIP-558 topic tracking). */
+    declare readonly topics: pulumi.Output<string[]>;
+
+    constructor(name: string, args: KafkaConnectorArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            kafkaConnectorProvider,
+            name,
+            {
+                connectUrl: args.connectUrl,
+                name: args.name ?? name,
+                config: args.config,
+                sensitiveConfig: pulumi.secret(args.sensitiveConfig ?? {}),
+                state: args.state,
+                restartOnFailure: args.restartOnFailure,
+                restartNonce: args.restartNonce,
+                adoptExisting: args.adoptExisting,
+                waitTimeoutSeconds: args.waitTimeoutSeconds,
+                settleSeconds: args.settleSeconds,
+                providerVersion: KAFKA_CONNECTOR_PROVIDER_VERSION,
+                connectorType: undefined,
+                connectorState: undefined,
+                tasks: undefined,
+                topics: undefined,
+            },
+            {
+                ...opts,
+                additionalSecretOutputs: [
+                    ...(opts?.additionalSecretOutputs ?? []),
+                    "sensitiveConfigHash",
+                ],
+            },
+            // Type token pulumi-nodejs:dynamic/ingest:KafkaConnector, like the other resources.
+            "ingest",
+            "KafkaConnector",
+        );
+    }
+}

@@ -1,0 +1,175 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import {
+    isSecretValue,
+    one,
+    plaintextOccurrences,
+    recorded,
+    settle,
+    setupMocks,
+    unwrapSecret,
+} from "../../helpers/mocks";
+
+setupMocks();
+
+const resources = { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" };
+const image = (repository: string, tag: string) => ({ registry: "docker.io", repository, tag });
+type Container = {
+    name: string;
+    env: { name: string; value?: unknown; valueFrom?: unknown }[];
+    [k: string]: any;
+};
+const containerOf = (name: string): Container =>
+    (one("kubernetes:apps/v1:Deployment", name).inputs.spec as any).template.spec.containers[0];
+const envValue = (c: Container, name: string) => c.env.find((e) => e.name === name)?.value;
+
+describe("workload components", () => {
+    let c: typeof import("../../../components");
+    before(async () => {
+        c = await import("../../../components");
+        new c.KafkaConnect("connect", {
+            namespace: "ingest",
+            bootstrapServers: "kafka:9092",
+            image: "registry.example/connect:1",
+            replicas: 2,
+            replicationFactor: 3,
+            nodePort: 30083,
+            resources,
+            hadoopConfigMapName: "hdfs-site",
+            awsCredentialsSecretName: "lake-credentials",
+        });
+        new c.KsqlDb("ksqldb", {
+            namespace: "ingest",
+            bootstrapServers: "kafka:9092",
+            securityProtocol: "SASL_PLAINTEXT",
+            saslUser: "ingest",
+            saslSecretName: "kafka-sasl",
+            image: image("confluentinc/ksqldb-server", "0.29.0"),
+            cli: true,
+            cliImage: image("confluentinc/ksqldb-cli", "0.29.0"),
+            resources,
+        });
+        new c.Postgres("postgres", {
+            namespace: "ingest",
+            image: image("library/postgres", "16.4-bookworm"),
+            password: "pg-password-literal",
+            resources,
+        });
+        new c.Console("console", {
+            namespace: "ingest",
+            bootstrapServers: "kafka:9092",
+            connectUrl: "http://connect:8083",
+            image: image("redpandadata/console", "v2.8.5"),
+            resources,
+        });
+        await settle();
+    });
+
+    it("configures Connect workers for the broker count, JSON converters and config providers", () => {
+        const connect = containerOf("connect");
+        assert.equal(connect.image, "registry.example/connect:1");
+        assert.equal(envValue(connect, "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR"), "3");
+        assert.equal(envValue(connect, "CONNECT_GROUP_ID"), "ingest-connect");
+        assert.equal(
+            envValue(connect, "CONNECT_VALUE_CONVERTER"),
+            "org.apache.kafka.connect.json.JsonConverter",
+        );
+        assert.equal(envValue(connect, "CONNECT_CONFIG_PROVIDERS"), "file,env");
+        assert.equal(envValue(connect, "HADOOP_CONF_DIR"), "/etc/hadoop/conf");
+        assert.deepEqual(connect.envFrom, [{ secretRef: { name: "lake-credentials" } }]);
+        assert.equal(connect.readinessProbe.httpGet.port, "rest");
+        assert.equal(
+            (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).replicas,
+            2,
+        );
+        assert.equal(
+            (one("kubernetes:core/v1:Service", "connect").inputs.spec as any).ports[0].nodePort,
+            30083,
+        );
+        assert.equal(
+            recorded.some((r) => r.type === "docker:index/image:Image"),
+            false,
+            "no build when an image is given",
+        );
+    });
+
+    it("gives ksqlDB its SASL password only by Secret reference and probes /info", () => {
+        const ksql = containerOf("ksqldb");
+        assert.deepEqual(ksql.env.find((e) => e.name === "KAFKA_SASL_PASSWORD")?.valueFrom, {
+            secretKeyRef: { name: "kafka-sasl", key: "client-passwords" },
+        });
+        assert.equal(ksql.readinessProbe.httpGet.path, "/info");
+        assert.equal(envValue(ksql, "KSQL_KSQL_SERVICE_ID"), "ingest_");
+        assert.equal(containerOf("ksqldb-cli").image, "docker.io/confluentinc/ksqldb-cli:0.29.0");
+    });
+
+    it("keeps Postgres data on a retained PVC and its password only in a Secret", () => {
+        const sts = one("kubernetes:apps/v1:StatefulSet", "postgres").inputs.spec as any;
+        assert.deepEqual(sts.persistentVolumeClaimRetentionPolicy, {
+            whenDeleted: "Retain",
+            whenScaled: "Retain",
+        });
+        assert.equal(sts.volumeClaimTemplates[0].spec.resources.requests.storage, "5Gi");
+        assert.equal(sts.template.spec.securityContext.runAsNonRoot, true);
+        const secret = one("kubernetes:core/v1:Secret", "postgres-auth");
+        assert.ok(isSecretValue(secret.inputs.stringData));
+        assert.deepEqual(unwrapSecret(secret.inputs.stringData), {
+            password: "pg-password-literal",
+        });
+        const init = (one("kubernetes:core/v1:ConfigMap", "postgres-init").inputs.data as any)[
+            "01-seed-tables.sql"
+        ];
+        assert.match(init, /CREATE TABLE IF NOT EXISTS telemetry \(\n {2}id SERIAL PRIMARY KEY/);
+        assert.match(
+            init,
+            /CREATE TABLE IF NOT EXISTS "USERS" \(\n {2}"index" BIGSERIAL PRIMARY KEY/,
+        );
+        for (const r of recorded) {
+            assert.deepEqual(
+                plaintextOccurrences(r.inputs, ["pg-password-literal"]),
+                [],
+                `${r.type} ${r.name}`,
+            );
+        }
+    });
+
+    it("wires the console to Kafka and Connect", () => {
+        const ui = containerOf("console");
+        assert.equal(envValue(ui, "KAFKA_BROKERS"), "kafka:9092");
+        assert.equal(envValue(ui, "CONNECT_CLUSTERS_URL"), "http://connect:8083");
+    });
+
+    it("gives every workload container requests, limits and both probes", () => {
+        for (const d of recorded.filter(
+            (r) =>
+                r.type === "kubernetes:apps/v1:Deployment" ||
+                r.type === "kubernetes:apps/v1:StatefulSet",
+        )) {
+            for (const ctr of (d.inputs.spec as any).template.spec.containers as Container[]) {
+                assert.ok(
+                    ctr.resources.requests.cpu && ctr.resources.limits.memory,
+                    `${d.name} resources`,
+                );
+                assert.ok(ctr.readinessProbe && ctr.livenessProbe, `${d.name} probes`);
+                assert.equal(
+                    ctr.securityContext.allowPrivilegeEscalation,
+                    false,
+                    `${d.name} security`,
+                );
+            }
+        }
+    });
+
+    it("rejects SASL without credentials before creating anything", () => {
+        assert.throws(
+            () =>
+                new c.KafkaConnect("bad", {
+                    namespace: "ingest",
+                    bootstrapServers: "k:9092",
+                    securityProtocol: "SASL_PLAINTEXT",
+                    resources,
+                }),
+            /KafkaConnect: SASL needs saslUser and saslSecretName/,
+        );
+    });
+});
