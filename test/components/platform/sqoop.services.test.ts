@@ -105,7 +105,10 @@ function writeConf(dir: string, core: Record<string, string>): void {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "core-site.xml"), hadoopXml(core));
     writeFileSync(join(dir, "hdfs-site.xml"), hadoopXml({ "dfs.replication": 1 }));
-    copyFileSync(join(ROOT, "components/platform/sqoop/log4j.properties"), join(dir, "log4j.properties"));
+    copyFileSync(
+        join(ROOT, "components/platform/sqoop/log4j.properties"),
+        join(dir, "log4j.properties"),
+    );
 }
 
 before(async () => {
