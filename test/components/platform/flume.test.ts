@@ -540,6 +540,8 @@ void describe("Flume image", () => {
             join(__dirname, "../../../components/platform/flume/Dockerfile"),
             "utf8",
         );
+        assert.match(dockerfile, /^ARG JRE_IMAGE=eclipse-temurin:[0-9._]+-jre-jammy$/m);
+        assert.match(dockerfile, /^FROM \$\{JRE_IMAGE\}$/m);
         assert.match(dockerfile, /^USER 10001:10001$/m);
         assert.doesNotMatch(dockerfile, /:latest\b/);
         assert.equal(flume.FLUME_VERSION, "1.11.0");

@@ -399,7 +399,8 @@ void describe("Sqoop image", () => {
             join(__dirname, "../../../components/platform/sqoop/Dockerfile"),
             "utf8",
         );
-        assert.match(dockerfile, /^FROM eclipse-temurin:[0-9._]+-jdk-jammy$/m);
+        assert.match(dockerfile, /^ARG JDK_IMAGE=eclipse-temurin:[0-9._]+-jdk-jammy$/m);
+        assert.match(dockerfile, /^FROM \$\{JDK_IMAGE\}$/m);
         assert.match(dockerfile, /^USER 10002:10002$/m);
         assert.equal(sqoop.SQOOP_VERSION, "1.4.7");
     });
