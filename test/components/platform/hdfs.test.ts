@@ -450,3 +450,63 @@ void describe("namenodeStartScript", () => {
         assert.deepEqual(calls, ["namenode"]);
     });
 });
+
+void describe("HDFS image", () => {
+    const read = (file: string) => readFileSync(join(__dirname, "../../..", file), "utf8");
+    const dependencies = (file: string) =>
+        /^ {4}<properties>[\s\S]*^ {4}<\/dependencies>/m.exec(read(file))?.[0];
+
+    void it("ships exactly the jars the real-service tests run", () => {
+        const image = dependencies("components/platform/hdfs/pom.xml");
+        assert.ok(image?.includes("<hadoop.version>3.4.1</hadoop.version>"));
+        assert.equal(dependencies("scripts/services/maven/hadoop/pom.xml"), image);
+    });
+
+    void it("pins its base images and keeps the layout and uid the pods expect", () => {
+        const dockerfile = read("components/platform/hdfs/Dockerfile");
+        assert.match(dockerfile, /^ARG JRE_IMAGE=eclipse-temurin:[0-9._]+-jre-jammy$/m);
+        assert.match(dockerfile, /^ARG MAVEN_IMAGE=maven:[0-9.]+-eclipse-temurin-17$/m);
+        assert.match(dockerfile, /^USER 1000:1000$/m);
+        assert.match(dockerfile, /^COPY hdfs \/opt\/hadoop\/bin\/hdfs$/m);
+        assert.doesNotMatch(dockerfile, /^(FROM|ARG) .*apache\/hadoop/m);
+        assert.doesNotMatch(dockerfile, /:latest\b|--chmod/);
+    });
+
+    void it("launches the daemons the pods run, with their own JVM options", () => {
+        const dir = mkdtempSync(join(tmpdir(), "hdfs-launcher-"));
+        const java = join(dir, "java");
+        writeFileSync(java, '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n');
+        chmodSync(java, 0o755);
+        const launch = (...args: string[]) =>
+            spawnSync(join(__dirname, "../../../components/platform/hdfs/hdfs"), args, {
+                env: {
+                    PATH: `${dir}:/usr/bin:/bin`,
+                    HADOOP_HOME: "/opt/hadoop",
+                    HADOOP_CONF_DIR: "/conf",
+                    HDFS_NAMENODE_OPTS: "-Xmx1m",
+                    HDFS_DATANODE_OPTS: "-Xmx2m",
+                },
+                encoding: "utf8",
+            });
+        const nn = launch("namenode", "-format", "-nonInteractive", "-clusterId", "CID-x");
+        assert.equal(nn.status, 0, nn.stderr);
+        const nnArgs = nn.stdout.trim().split("\n");
+        assert.ok(nnArgs.includes("-Xmx1m"));
+        assert.ok(
+            nnArgs.includes("/conf:/opt/hadoop/share/hadoop/web:/opt/hadoop/share/hadoop/lib/*"),
+        );
+        assert.deepEqual(nnArgs.slice(-5), [
+            "org.apache.hadoop.hdfs.server.namenode.NameNode",
+            "-format",
+            "-nonInteractive",
+            "-clusterId",
+            "CID-x",
+        ]);
+        const dn = launch("datanode").stdout.trim().split("\n");
+        assert.ok(dn.includes("-Xmx2m") && !dn.includes("-Xmx1m"));
+        assert.equal(dn.at(-1), "org.apache.hadoop.hdfs.server.datanode.DataNode");
+        const bad = launch("balancer");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /usage: hdfs namenode\|datanode/);
+    });
+});
