@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { assertAlive, javaExecutable, javaSpec, launch, type RunningProcess } from "./process";
-import { freePort, runCommand, waitFor } from "./util";
+import { freePort, runCommand, servicesHost, waitFor } from "./util";
 
 /** Where a service keeps its files and logs. */
 export interface ServiceDirs {
@@ -61,13 +61,16 @@ export function kafkaServerProperties(args: {
     brokerPort: number;
     controllerPort: number;
     logDir: string;
+    /** Address clients reach the broker on (listens and advertises there). Defaults to 127.0.0.1. */
+    host?: string;
 }): string {
+    const host = args.host ?? "127.0.0.1";
     const props: Record<string, string | number> = {
         "process.roles": "broker,controller",
         "node.id": 1,
         "controller.quorum.voters": `1@127.0.0.1:${args.controllerPort}`,
-        listeners: `PLAINTEXT://127.0.0.1:${args.brokerPort},CONTROLLER://127.0.0.1:${args.controllerPort}`,
-        "advertised.listeners": `PLAINTEXT://127.0.0.1:${args.brokerPort}`,
+        listeners: `PLAINTEXT://${host}:${args.brokerPort},CONTROLLER://127.0.0.1:${args.controllerPort}`,
+        "advertised.listeners": `PLAINTEXT://${host}:${args.brokerPort}`,
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -119,7 +122,8 @@ export async function startKafka(
     const logDir = join(dirs.dir, "data");
     mkdirSync(logDir, { recursive: true });
     const propsFile = join(dirs.dir, "server.properties");
-    writeFileSync(propsFile, kafkaServerProperties({ brokerPort, controllerPort, logDir }));
+    const host = servicesHost();
+    writeFileSync(propsFile, kafkaServerProperties({ brokerPort, controllerPort, logDir, host }));
     const log4j = join(dirs.dir, "log4j2.properties");
     writeLog4j2Config(log4j, ["kafka.request.logger", "org.apache.kafka.clients"]);
     const jvmArgs = ["-Xms128m", "-Xmx512m", `-Dlog4j2.configurationFile=${log4j}`];
@@ -152,7 +156,7 @@ export async function startKafka(
             logFile: join(dirs.logsDir, "kafka.log"),
         }),
     );
-    const bootstrap = `127.0.0.1:${brokerPort}`;
+    const bootstrap = `${host}:${brokerPort}`;
     await waitFor(
         {
             service: "kafka",

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+    appendFileSync,
     chmodSync,
     chownSync,
     existsSync,
@@ -12,7 +13,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { ServiceDirs } from "./kafka";
 import { assertAlive, launch, type RunningProcess } from "./process";
-import { freePort, runCommand, waitFor } from "./util";
+import { freePort, runCommand, servicesHost, waitFor } from "./util";
 
 /** Database created for the tests. */
 export const POSTGRES_DATABASE = "telemetry";
@@ -141,6 +142,11 @@ export async function startPostgres(
         rmSync(pwfile, { force: true });
     }
 
+    const host = servicesHost();
+    if (host !== "127.0.0.1") {
+        // Clients on the host's own networks (kind pods, masqueraded as their node) may connect.
+        appendFileSync(join(dataDir, "pg_hba.conf"), "host all all samenet scram-sha-256\n");
+    }
     const port = await freePort();
     const serverArgs = [
         "-D",
@@ -148,7 +154,7 @@ export async function startPostgres(
         "-p",
         String(port),
         "-c",
-        "listen_addresses=127.0.0.1",
+        `listen_addresses=${host === "127.0.0.1" ? host : `127.0.0.1,${host}`}`,
         "-c",
         `unix_socket_directories=${socketDir}`,
         // Throwaway test data: durability is not needed, speed is.

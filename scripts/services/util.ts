@@ -10,6 +10,15 @@ export function sleep(ms: number): Promise<void> {
 // Ports handed out by this process, so that two calls never return the same one.
 const handedOut = new Set<number>();
 
+/**
+ * Address Kafka and PostgreSQL listen on besides loopback, and Kafka advertises: `SERVICES_HOST`,
+ * default 127.0.0.1. The kind suite sets the host's address on the kind network, so that pods
+ * reach the services; everything else stays on loopback.
+ */
+export function servicesHost(): string {
+    return process.env.SERVICES_HOST || "127.0.0.1";
+}
+
 /** Returns a TCP port on 127.0.0.1 that is free now (the OS picks it; the socket is closed). */
 export async function freePort(): Promise<number> {
     for (;;) {
