@@ -241,6 +241,8 @@ const dataLakeSchema = z
         forceDestroy: z.boolean().default(false),
         /** S3-compatible endpoint (LocalStack, MinIO): S3, IAM and STS calls go there, path-style. */
         endpoint: httpUrl.optional(),
+        /** The same store as the Connect workers reach it (the S3 sinks' `store.url`); unset = AWS. */
+        storeUrl: httpUrl.optional(),
     })
     .prefault({});
 

@@ -7,6 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import type { Platform } from "./platform/platform";
+import { POSTGRES_PORT } from "./platform/postgres";
 
 /** SASL credentials the topic resources use. */
 export interface KafkaSaslCredentials {
@@ -37,9 +38,35 @@ export interface ClusterEndpoints {
     /** `hdfs://namenode:port` as Connect sees it. */
     readonly hdfsRpc?: pulumi.Input<string>;
     /** S3 data-lake bucket and the Connect worker's region for it. */
-    readonly dataLake?: { readonly bucket: pulumi.Input<string>; readonly region: string };
+    readonly dataLake?: {
+        readonly bucket: pulumi.Input<string>;
+        readonly region: string;
+        /** The S3 sink's `store.url` (LocalStack, MinIO) as Connect sees it; unset = AWS. */
+        readonly storeUrl?: string;
+    };
     /** Postgres as Connect sees it (JDBC URL). */
     readonly postgresJdbcUrl?: pulumi.Input<string>;
+    /** Postgres as Connect sees it, for the seed 004 source and sink connectors. */
+    readonly postgres?: PostgresEndpoint;
+}
+
+/** A Postgres server as the Connect workers reach it; the password is never here. */
+export interface PostgresEndpoint {
+    readonly host: pulumi.Input<string>;
+    readonly port: number;
+    /** Database holding the seed tables (`telemetry`, `USERS`). */
+    readonly database: string;
+    readonly username: string;
+}
+
+/** `host[:port]` of `postgres.externalHost` as an endpoint. */
+export function parsePostgresHost(
+    hostPort: string,
+    database: string,
+    username: string,
+): PostgresEndpoint {
+    const m = /^(.*?)(?::(\d+))?$/.exec(hostPort)!;
+    return { host: m[1], port: m[2] === undefined ? 5432 : Number(m[2]), database, username };
 }
 
 /** What a pipeline needs to start in-cluster workloads (Flume agents, Sqoop jobs). */
@@ -74,6 +101,8 @@ export interface Endpoints {
     readonly workloads?: WorkloadContext;
     /** Replication factor of topics that do not set one. */
     readonly replicationFactor: number;
+    /** Number of brokers, when the stack knows it (it deploys Kafka); bounds replication factors. */
+    readonly brokers?: number;
     /** HDFS superuser the directory resources act as. */
     readonly hdfsAdminUser: string;
     /** Platform resources every pipeline object waits for (and is deleted before). */
@@ -98,9 +127,27 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             kafka: p.bootstrapServers,
             hdfsRpc: p.hdfs?.rpcUrl ?? cfg.hdfs.rpcUrl,
             dataLake: p.dataLake
-                ? { bucket: p.dataLake.bucketName, region: cfg.dataLake.region }
+                ? {
+                      bucket: p.dataLake.bucketName,
+                      region: cfg.dataLake.region,
+                      storeUrl: cfg.dataLake.storeUrl,
+                  }
                 : undefined,
             postgresJdbcUrl: p.postgres?.jdbcUrl,
+            postgres: p.postgres
+                ? {
+                      host: p.postgres.host,
+                      port: POSTGRES_PORT,
+                      database: p.postgres.database,
+                      username: p.postgres.username,
+                  }
+                : cfg.postgres.externalHost === undefined
+                  ? undefined
+                  : parsePostgresHost(
+                        cfg.postgres.externalHost,
+                        cfg.postgres.database,
+                        cfg.postgres.username,
+                    ),
         },
         workloads: {
             provider: p.provider,
@@ -118,6 +165,7 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             sqoopSchedule: cfg.sqoop.schedule,
         },
         replicationFactor: p.replicationFactor,
+        brokers: p.kafka ? cfg.kafka.replicas : undefined,
         hdfsAdminUser: cfg.hdfs.adminUser,
         dependsOn: [p.connect, ...[p.kafka, p.hdfs, p.ksqldb].flatMap((r) => (r ? [r] : []))],
     };
@@ -135,6 +183,14 @@ export function externalEndpoints(cfg: PlatformConfig): Endpoints {
         cluster: {
             kafka: cfg.kafka.externalBootstrapServers,
             hdfsRpc: cfg.hdfs.rpcUrl,
+            postgres:
+                cfg.postgres.externalHost === undefined
+                    ? undefined
+                    : parsePostgresHost(
+                          cfg.postgres.externalHost,
+                          cfg.postgres.database,
+                          cfg.postgres.username,
+                      ),
         },
         replicationFactor: cfg.kafka.defaultReplicationFactor ?? Math.min(3, cfg.kafka.replicas),
         hdfsAdminUser: cfg.hdfs.adminUser,

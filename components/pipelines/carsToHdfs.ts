@@ -5,11 +5,22 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Flume } from "../platform/flume";
 import { Pipeline, type PipelineArgs } from "./pipeline";
+import type { PipelinePlan } from "./plan";
 
 /** Topic the car-transaction producer writes. */
 export const CARS_TOPIC = "Cars";
 /** HDFS directory the Flume agent writes, owned by its `flume` user. */
 export const CARS_DIR = "/Cars";
+
+/** The names seed 002 declares. */
+export function carsToHdfsPlan(): PipelinePlan {
+    const key = "pipelines.carsToHdfs";
+    return {
+        topics: [{ name: CARS_TOPIC, key, builtIn: true }],
+        directories: [{ path: CARS_DIR, owner: "flume", key, builtIn: true }],
+        connectors: [],
+    };
+}
 
 /** Seed 002 as a component: topic, directory and the Flume agent between them. */
 export class CarsToHdfs extends Pipeline {

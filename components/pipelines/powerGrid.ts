@@ -8,7 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Flume } from "../platform/flume";
 import { Sqoop } from "../platform/sqoop";
 import { Pipeline, type PipelineArgs } from "./pipeline";
-import { SensorRouting } from "./sensorRouting";
+import type { PipelinePlan } from "./plan";
+import { SensorRouting, sensorHdfsDir, sensorStreamName } from "./sensorRouting";
 import { hdfsSinkConfig } from "./sinks";
 
 /** Arguments for {@link PowerGrid}. */
@@ -19,6 +20,70 @@ export interface PowerGridArgs extends PipelineArgs {
 
 /** Port of the Flume HTTP source that takes unorganized text. */
 export const UNORGANIZED_HTTP_PORT = 8080;
+
+/** Topics seed 003 creates itself. */
+export const POWER_GRID_TOPICS = { ingestion: "INGESTION", unorganized: "UNORGANIZED" } as const;
+/** HDFS directories of seed 003 and the user that writes each. */
+export const POWER_GRID_DIRS = [
+    { path: "/unorganized", owner: "connect" },
+    { path: "/grid-wattage", owner: "connect" },
+    { path: "/old-telemetry", owner: "sqoop" },
+] as const;
+/** The unorganized-text HDFS sink's connector name. */
+export const UNORGANIZED_SINK = "hdfs-sink-unorganized";
+
+/** Problems with `pipelines.powerGrid.sensors`, each naming the entry and its fix. */
+export function sensorIdProblems(ids: readonly string[]): string[] {
+    const problems: string[] = [];
+    const byStream = new Map<string, number>();
+    const byDir = new Map<string, number>();
+    ids.forEach((id, i) => {
+        const key = `pipelines.powerGrid.sensors[${i}]`;
+        if (!/^[A-Za-z0-9_]+$/.test(id)) {
+            problems.push(
+                `${key}: sensor id ${JSON.stringify(id)} may contain letters, digits and underscores only. ` +
+                    `Fix: pulumi config set --path '${key}' <an id such as 7>`,
+            );
+            return;
+        }
+        const stream = sensorStreamName(id);
+        const dir = sensorHdfsDir("/grid-wattage", id);
+        const j = byStream.get(stream) ?? byDir.get(dir);
+        if (j !== undefined) {
+            problems.push(
+                `${key}: sensor id "${id}" duplicates pipelines.powerGrid.sensors[${j}] "${ids[j]}" ` +
+                    `(both route to stream ${stream} and ${dir}). Fix: pulumi config rm --path '${key}'`,
+            );
+            return;
+        }
+        byStream.set(stream, i);
+        byDir.set(dir, i);
+    });
+    return problems;
+}
+
+/** The names seed 003 declares: its topics, the sensor streams' topics, directories, sinks. */
+export function powerGridPlan(sensors: readonly string[]): PipelinePlan {
+    const key = "pipelines.powerGrid";
+    const valid = sensors.filter((id) => /^[A-Za-z0-9_]+$/.test(id));
+    return {
+        topics: [
+            ...Object.values(POWER_GRID_TOPICS).map((name) => ({ name, key, builtIn: true })),
+            // ksqlDB creates one topic per sensor stream.
+            ...valid.map((id, i) => ({
+                name: sensorStreamName(id),
+                key: `${key}.sensors[${sensors.indexOf(id, i)}]`,
+                builtIn: true,
+            })),
+        ],
+        directories: POWER_GRID_DIRS.map((d) => ({ ...d, key, builtIn: true })),
+        connectors: [
+            { name: UNORGANIZED_SINK, key, builtIn: true },
+            ...valid.map((id) => ({ name: `hdfs-sink-sensor-${id}`, key, builtIn: true })),
+        ],
+        problems: sensorIdProblems(sensors),
+    };
+}
 
 /** Seed 003 as a component. */
 export class PowerGrid extends Pipeline {
@@ -32,16 +97,18 @@ export class PowerGrid extends Pipeline {
     constructor(name: string, args: PowerGridArgs, opts?: pulumi.ComponentResourceOptions) {
         super("PowerGrid", name, args, opts);
         const e = args.endpoints;
-        const ingestion = this.topic({ name: "INGESTION", partitions: 3, config: {} });
-        this.topic({ name: "UNORGANIZED", partitions: 3, config: {} });
-        this.directory({ path: "/unorganized", permission: "755", owner: "connect" });
-        this.directory({ path: "/grid-wattage", permission: "755", owner: "connect" });
-        this.directory({ path: "/old-telemetry", permission: "755", owner: "sqoop" });
+        const ingestion = this.topic({
+            name: POWER_GRID_TOPICS.ingestion,
+            partitions: 3,
+            config: {},
+        });
+        this.topic({ name: POWER_GRID_TOPICS.unorganized, partitions: 3, config: {} });
+        for (const d of POWER_GRID_DIRS) this.directory({ ...d, permission: "755" });
 
         if (e.cluster.hdfsRpc !== undefined) {
             // Text lines land as they come: small files are the price of seeing them within 10 s.
-            this.connector("hdfs-sink-unorganized", {
-                name: "hdfs-sink-unorganized",
+            this.connector(UNORGANIZED_SINK, {
+                name: UNORGANIZED_SINK,
                 config: {
                     ...hdfsSinkConfig({
                         topics: "UNORGANIZED",

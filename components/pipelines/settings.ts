@@ -60,6 +60,54 @@ export const pipelinesSchema = z
                     .default(["1", "2", "3", "4", "5", "6"]),
             })
             .prefault({}),
+        /**
+         * Seed 000: `transactions` → HDFS `/sales` (JSON). Defaults write few large files: 50,000
+         * records or 15 minutes (wall clock) per file, whichever comes first. The seed's 10 records /
+         * 60 s (flushSize 10, rotateIntervalMs 60000) suits a demo that wants files within a minute.
+         */
+        salesToHdfs: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                partitions: z.number().int().min(1).default(3),
+                flushSize: z.number().int().min(1).default(50_000),
+                rotateIntervalMs: z.number().int().min(1_000).default(900_000),
+            })
+            .prefault({}),
+        /**
+         * Seed 001: `created_users` → S3 sink into the data-lake bucket, gzip JSON partitioned by
+         * hour (replaces the seed's Spark job). Replication 3 where the cluster has 3 brokers.
+         */
+        usersToS3: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                partitions: z.number().int().min(1).default(3),
+                flushSize: z.number().int().min(1).default(10_000),
+                rotateIntervalMs: z.number().int().min(1_000).default(600_000),
+            })
+            .prefault({}),
+        /**
+         * Seed 004: Postgres `USERS` → `P_USERS` → a JDBC sink into a second database and the S3
+         * sink. `debezium` captures inserts, updates and deletes (needs `wal_level=logical`);
+         * `jdbc` is the seed's incrementing JDBC source (inserts only).
+         */
+        usersCdc: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                mode: z.enum(["debezium", "jdbc"]).default("debezium"),
+                /** Database the JDBC sink writes (the seed's MySQL). */
+                sinkDatabase: z
+                    .string()
+                    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case Postgres identifier")
+                    .default("users_sink"),
+                /** Also drain `P_USERS` into the data lake (when the stack has one). */
+                s3: z.boolean().default(true),
+                /** The DB password as the Connect workers resolve it (a config-provider placeholder). */
+                passwordRef: z
+                    .string()
+                    .regex(/^\$\{[a-z]+:[^}]+\}$/, "must be a placeholder such as ${env:POSTGRES_PASSWORD}")
+                    .default("${env:POSTGRES_PASSWORD}"),
+            })
+            .prefault({}),
         /** Further topics, added to the pipelines' own (brokers do not auto-create). */
         topics: z.array(topicSchema).default([]),
         /** Further HDFS directories, added to the pipelines' own. */
