@@ -5,14 +5,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { pipelinesSchema } from "./components/pipelines/settings";
+import { pipelinesSchema, stringMap, text } from "./components/pipelines/settings";
 
-const quantity = z
-    .string()
-    .regex(
-        /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/,
-        "must be a Kubernetes quantity such as 500m, 1, 512Mi or 8Gi",
-    );
+const quantity = text(
+    z
+        .string()
+        .regex(
+            /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/,
+            "must be a Kubernetes quantity such as 500m, 1, 512Mi or 8Gi",
+        ),
+);
 
 const resources = (
     cpuRequest: string,
@@ -34,11 +36,12 @@ const image = (registry: string, repository: string, tag: string) =>
         .strictObject({
             registry: z.string().min(1).default(registry),
             repository: z.string().min(1).default(repository),
-            tag: z
-                .string()
-                .min(1)
-                .refine((t) => t !== "latest", "must be an exact tag, not latest")
-                .default(tag),
+            tag: text(
+                z
+                    .string()
+                    .min(1)
+                    .refine((t) => t !== "latest", "must be an exact tag, not latest"),
+            ).default(tag),
         })
         .prefault({});
 
@@ -199,7 +202,12 @@ const hdfsSchema = z
             .regex(/^hdfs:\/\/[^/\s]+$/, "must look like hdfs://namenode:9000")
             .optional(),
         /** WebHDFS base URL reachable from the machine running pulumi (…/webhdfs/v1). */
-        webhdfsUrl: httpUrl.optional(),
+        webhdfsUrl: httpUrl
+            .regex(
+                /\/webhdfs\/v1$/,
+                "must end in /webhdfs/v1 (the WebHDFS REST root), such as http://localhost:30870/webhdfs/v1",
+            )
+            .optional(),
         /** HDFS superuser the directory resources act as: the user the namenode runs as. */
         adminUser: z.string().min(1).default("hadoop"),
     })
@@ -283,7 +291,67 @@ export const configSchema = z
                 input: isr,
             });
         }
+        if (!c.kubernetes.enabled && serviceUrls.every((k) => valueAt(c, k) === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["kubernetes", "enabled"],
+                message:
+                    "is false (deploy nothing into a cluster) but no service is configured, so the " +
+                    `stack would declare nothing; set at least one of ${serviceUrls.join(", ")}`,
+                input: false,
+                params: {
+                    fix:
+                        "pulumi config set --path 'kubernetes.enabled' true, or pulumi config set " +
+                        "--path 'connect.url' http://localhost:30083 (and the other service URLs)",
+                },
+            });
+        }
+        c.pipelines.connectors.forEach((connector, i) => {
+            for (const key of Object.keys(connector.config)) {
+                if (!looksSecret(key, connector.config[key])) continue;
+                const path = ["pipelines", "connectors", i, "config", key];
+                const target = configPath(["connectorSecrets", connector.name, key]);
+                ctx.addIssue({
+                    code: "custom",
+                    path,
+                    message:
+                        "looks like a secret, and plain connector config is stored in plaintext in " +
+                        "the stack file and the state; secret keys go in connectorSecrets",
+                    input: undefined,
+                    params: {
+                        fix:
+                            `pulumi config rm --path '${configPath(path)}' && ` +
+                            `pulumi config set --secret --path '${target}' <value>`,
+                    },
+                });
+            }
+        });
     });
+
+/** The service URLs a pipelines-only stack (`kubernetes.enabled: false`) declares against. */
+const serviceUrls = [
+    "kafka.externalBootstrapServers",
+    "kafka.hostBootstrapServers",
+    "connect.url",
+    "ksqldb.url",
+    "hdfs.webhdfsUrl",
+];
+
+function valueAt(root: unknown, dotted: string): unknown {
+    return dotted
+        .split(".")
+        .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], root);
+}
+
+/**
+ * Connector config keys that hold credentials: `*password*`, `*secret*`, `*credential*`, `*.key`
+ * and JAAS lines. Class names (`*.class`) and config-provider placeholders (`${file:...}`,
+ * `${env:...}`, resolved on the worker) are not secrets.
+ */
+export function looksSecret(key: string, value: string): boolean {
+    if (/\.class$/i.test(key) || /^\$\{[A-Za-z0-9_-]+:[^}]*\}$/.test(value)) return false;
+    return /password|secret|credential|jaas\.config$|(^|\.)key$/i.test(key);
+}
 
 /** Parsed, defaulted configuration (without secrets). */
 export type PlatformSettings = z.infer<typeof configSchema>;
@@ -294,10 +362,19 @@ export interface PlatformConfig extends PlatformSettings {
     readonly project: string;
     /** Postgres password from `postgresPassword` secret config; undefined = generate one. */
     readonly postgresPassword?: pulumi.Output<string>;
+    /** Secret config of `pipelines.connectors` by connector name, from `connectorSecrets`. */
+    readonly connectorSecrets: Record<string, pulumi.Output<Record<string, string>>>;
 }
 
 /** The top-level config keys that hold structured values. */
 export const structuredKeys = Object.keys(configSchema.shape) as (keyof PlatformSettings)[];
+
+/**
+ * Top-level keys that hold secrets. Declared in Pulumi.yaml without `secret: true` (the CLI
+ * rejects a secret key whose default is a plain value, and a secret key without a default is
+ * required): the program itself refuses a value that is not encrypted.
+ */
+export const secretKeys = ["postgresPassword", "connectorSecrets"] as const;
 
 /** Raised when stack config is invalid; its message lists every problem with its fix. */
 export class ConfigError extends Error {
@@ -308,6 +385,21 @@ export class ConfigError extends Error {
         );
         this.name = "ConfigError";
     }
+}
+
+/**
+ * A config key as `pulumi config set --path` takes it: list items as `[0]`, keys holding a dot
+ * or a bracket quoted as `["retention.ms"]`.
+ */
+export function configPath(path: readonly PropertyKey[]): string {
+    return path
+        .map((seg, i) => {
+            if (typeof seg === "number") return `[${seg}]`;
+            const s = String(seg);
+            if (/[.[\]"]/.test(s)) return `[${JSON.stringify(s)}]`;
+            return i === 0 ? s : `.${s}`;
+        })
+        .join("");
 }
 
 /** Example values for fix commands, where the schema alone cannot suggest a good one. */
@@ -322,8 +414,8 @@ const examples: Record<string, string> = {
     "hdfs.rpcUrl": "hdfs://namenode:9000",
 };
 
-function exampleValue(issue: z.core.$ZodIssue): string {
-    const known = examples[issue.path.map(String).join(".")];
+function exampleValue(issue: z.core.$ZodIssue, key: string): string {
+    const known = examples[key];
     if (known) return known;
     switch (issue.code) {
         case "invalid_value":
@@ -343,20 +435,48 @@ function exampleValue(issue: z.core.$ZodIssue): string {
     }
 }
 
+/** "a string", "a number", "a list", "an object" ... for a config value. */
+function kindOf(v: unknown): string {
+    if (v === null) return "null";
+    if (Array.isArray(v)) return "a list";
+    return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+const expectedKind: Record<string, string> = {
+    array: "a list",
+    object: "an object",
+    record: "an object",
+    map: "an object",
+};
+
 /** One line per zod issue: the key, what is wrong, and the command that fixes it. */
 export function describeIssue(issue: z.core.$ZodIssue): string {
-    const key = issue.path.map(String).join(".");
+    const key = configPath(issue.path);
     if (issue.code === "unrecognized_keys") {
         return issue.keys
             .map((k) => {
-                const full = key ? `${key}.${k}` : k;
+                const full = configPath([...issue.path, k]);
                 return `${full}: unknown key (a typo?). Fix: pulumi config rm --path '${full}'`;
             })
             .join("\n  - ");
     }
+    const fix = (issue as { params?: { fix?: string } }).params?.fix;
+    if (fix !== undefined) return `${key}: ${issue.message}. Fix: ${fix}`;
+    if (issue.code === "invalid_type" && issue.input !== undefined) {
+        const expected = expectedKind[issue.expected] ?? `a ${issue.expected}`;
+        const what = `must be ${expected}, not ${kindOf(issue.input)}`;
+        if (expected === "a list" || expected === "an object") {
+            const inner = expected === "a list" ? `${key}[0]` : `${key}.<key>`;
+            return (
+                `${key}: ${what}. Fix: pulumi config rm --path '${key}' && ` +
+                `pulumi config set --path '${inner}' <value>`
+            );
+        }
+        return `${key}: ${what}. Fix: pulumi config set --path '${key}' ${exampleValue(issue, key)}`;
+    }
     const what =
         issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-    return `${key}: ${what}. Fix: pulumi config set --path '${key}' ${exampleValue(issue)}`;
+    return `${key}: ${what}. Fix: pulumi config set --path '${key}' ${exampleValue(issue, key)}`;
 }
 
 /**
@@ -364,49 +484,235 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
  * throws one {@link ConfigError} listing every problem.
  */
 export function parseSettings(raw: Record<string, unknown>): PlatformSettings {
-    const result = configSchema.safeParse(raw);
+    // reportInput: a wrong value is told apart from a missing one (the input itself is never printed).
+    const result = configSchema.safeParse(raw, { reportInput: true });
     if (!result.success) {
         throw new ConfigError(result.error.issues.map(describeIssue));
     }
     return result.data;
 }
 
-/** Reads and validates this stack's config. Call once, from index.ts. */
-export function loadConfig(): PlatformConfig {
-    const cfg = new pulumi.Config();
-    const raw: Record<string, unknown> = {};
-    const problems: string[] = [];
-    for (const key of structuredKeys) {
-        try {
-            const value = key === "protect" ? cfg.getBoolean(key) : cfg.getObject<unknown>(key);
-            if (value !== undefined) raw[key] = value;
-        } catch (e) {
-            problems.push(
-                `${key}: ${(e as Error).message}. Fix: pulumi config set --path '${key}...' <value>`,
+/** The project's config as the engine passes it to the program. */
+export interface RawConfig {
+    /** Every key of the project's namespace (without `project:`); structured values as JSON text. */
+    readonly values: Readonly<Record<string, string>>;
+    /** The keys (same form) whose value is encrypted in the stack file. */
+    readonly secretKeys: readonly string[];
+}
+
+/** Settings plus the secrets in plaintext: {@link loadConfig} wraps them before anyone sees them. */
+export interface ParsedConfig {
+    readonly settings: PlatformSettings;
+    readonly postgresPassword?: string;
+    readonly connectorSecrets: Record<string, Record<string, string>>;
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped top-level key. */
+function distance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row[j] = Math.min(
+                prev[j] + 1,
+                row[j - 1] + 1,
+                prev[j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
             );
+        }
+        prev = row;
+    }
+    return prev[b.length];
+}
+
+/** Problems with top-level keys the program does not read: typos and paths set without --path. */
+function unknownKeyProblems(raw: RawConfig): string[] {
+    const known: string[] = [...structuredKeys, ...secretKeys];
+    const problems: string[] = [];
+    for (const key of Object.keys(raw.values).sort()) {
+        if (known.includes(key)) continue;
+        const head = /^[^.[]+/.exec(key)?.[0] ?? key;
+        if (head !== key && known.includes(head)) {
+            const value = raw.values[key];
+            const secret = raw.secretKeys.includes(key);
+            const shown = !secret && /^[A-Za-z0-9._:/@-]+$/.test(value) ? value : "<value>";
+            problems.push(
+                `${key}: unknown key: a structured value set without --path. Fix: ` +
+                    `pulumi config rm '${key}' && pulumi config set${secret ? " --secret" : ""} ` +
+                    `--path '${key}' ${shown}`,
+            );
+            continue;
+        }
+        const near = known.find((k) => distance(k, key) <= 2);
+        problems.push(
+            `${key}: unknown key${near ? ` (did you mean ${near}?)` : " (a typo?)"}. Fix: ` +
+                `pulumi config rm '${key}'` +
+                (near ? `, then ${setCommand(near)}` : ""),
+        );
+    }
+    return problems;
+}
+
+/** How a top-level key is set. */
+function setCommand(key: string): string {
+    switch (key) {
+        case "protect":
+            return "pulumi config set protect true";
+        case "postgresPassword":
+            return "pulumi config set --secret postgresPassword <password>";
+        case "connectorSecrets":
+            return `pulumi config set --secret --path 'connectorSecrets["<connector>"]["<key>"]' <value>`;
+        default:
+            return `pulumi config set --path '${key}.<key>' <value>`;
+    }
+}
+
+/** `connectorSecrets`: connector name → secret config keys and values. */
+const connectorSecretsSchema = z.record(z.string(), stringMap);
+
+/**
+ * Parses and validates the whole config of the project's namespace. Pure: throws one
+ * {@link ConfigError} listing every problem; no message ever holds a secret value.
+ */
+export function parseConfig(raw: RawConfig): ParsedConfig {
+    const problems = unknownKeyProblems(raw);
+    const structured: Record<string, unknown> = {};
+    for (const key of structuredKeys) {
+        const text = raw.values[key];
+        if (text === undefined) continue;
+        try {
+            structured[key] = JSON.parse(text);
+        } catch {
+            // A plain string where an object or boolean belongs: the schema names the type.
+            structured[key] = text;
         }
     }
     let settings: PlatformSettings | undefined;
     try {
-        settings = parseSettings(raw);
+        settings = parseSettings(structured);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         problems.push(...e.problems);
     }
-    // Read raw to learn only whether it is set: the value itself is taken as a secret below.
-    const hasPassword =
-        (pulumi.runtime.getConfig(`${pulumi.getProject()}:postgresPassword`) ?? "") !== "";
-    if (settings?.postgres.externalHost !== undefined && !hasPassword) {
+    const plaintext = (key: string, fix: string) =>
+        `${key}: is stored in plaintext in the stack file (set without --secret). Fix: ${fix}`;
+
+    const password = raw.values.postgresPassword ?? "";
+    if (password !== "" && !raw.secretKeys.includes("postgresPassword")) {
+        problems.push(
+            plaintext(
+                "postgresPassword",
+                "pulumi config set --secret postgresPassword <password> (then rotate it: it was committed)",
+            ),
+        );
+    }
+    if (settings?.postgres.externalHost !== undefined && password === "") {
         problems.push(
             "postgresPassword: is required when postgres.externalHost is set (it cannot be generated for " +
                 "a server this stack does not create). Fix: pulumi config set --secret postgresPassword <password>",
         );
     }
+
+    let connectorSecrets: Record<string, Record<string, string>> = {};
+    const secretsText = raw.values.connectorSecrets;
+    if (secretsText !== undefined && secretsText !== "" && secretsText !== "{}") {
+        let parsed: unknown = secretsText;
+        try {
+            parsed = JSON.parse(secretsText);
+        } catch {
+            // kept as text: reported as the wrong type below
+        }
+        const result = connectorSecretsSchema.safeParse(parsed, { reportInput: true });
+        if (!result.success) {
+            problems.push(
+                ...result.error.issues.map((i) =>
+                    describeIssue({ ...i, path: ["connectorSecrets", ...i.path] }).replace(
+                        "pulumi config set --path",
+                        "pulumi config set --secret --path",
+                    ),
+                ),
+            );
+        } else {
+            connectorSecrets = result.data;
+            if (!raw.secretKeys.includes("connectorSecrets")) {
+                problems.push(
+                    plaintext(
+                        "connectorSecrets",
+                        `pulumi config rm connectorSecrets && ${setCommand("connectorSecrets")} for each key`,
+                    ),
+                );
+            }
+            const connectors = settings?.pipelines.connectors ?? [];
+            for (const [name, keys] of Object.entries(connectorSecrets)) {
+                const index = connectors.findIndex((c) => c.name === name);
+                if (settings !== undefined && index < 0) {
+                    const names = connectors.map((c) => c.name).join(", ") || "none";
+                    problems.push(
+                        `${configPath(["connectorSecrets", name])}: no connector of that name in ` +
+                            `pipelines.connectors (declared: ${names}). Fix: pulumi config rm --path ` +
+                            `'${configPath(["connectorSecrets", name])}', or declare the connector`,
+                    );
+                    continue;
+                }
+                for (const k of Object.keys(keys)) {
+                    if (index >= 0 && k in connectors[index].config) {
+                        const plain = configPath(["pipelines", "connectors", index, "config", k]);
+                        problems.push(
+                            `${configPath(["connectorSecrets", name, k])}: is also set in plain ` +
+                                `config (${plain}). Fix: pulumi config rm --path '${plain}'`,
+                        );
+                    }
+                }
+            }
+        }
+    }
     if (problems.length > 0 || settings === undefined) throw new ConfigError(problems);
     return {
-        ...settings,
-        stack: pulumi.getStack(),
-        project: pulumi.getProject(),
-        postgresPassword: hasPassword ? cfg.requireSecret("postgresPassword") : undefined,
+        settings,
+        postgresPassword: password === "" ? undefined : password,
+        connectorSecrets,
     };
+}
+
+/** Reads and validates this stack's config. Call once, from index.ts. */
+export function loadConfig(): PlatformConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    const strip = (k: string) => (k.startsWith(prefix) ? k.slice(prefix.length) : undefined);
+    const values: Record<string, string> = {};
+    const secret: string[] = [];
+    // Every key of the project's namespace, so a typo or a path set without --path is reported.
+    for (const [full, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const key = strip(full);
+        if (key === undefined) continue;
+        values[key] = value;
+        if (isSecretKey(full)) secret.push(key);
+    }
+    const parsed = parseConfig({ values, secretKeys: secret });
+    return {
+        ...parsed.settings,
+        stack: pulumi.getStack(),
+        project,
+        postgresPassword:
+            parsed.postgresPassword === undefined
+                ? undefined
+                : pulumi.secret(parsed.postgresPassword),
+        connectorSecrets: Object.fromEntries(
+            Object.entries(parsed.connectorSecrets).map(([name, keys]) => [
+                name,
+                pulumi.secret(keys),
+            ]),
+        ),
+    };
+}
+
+/** Whether the engine passed `key` (`project:key`) as a secret. */
+function isSecretKey(key: string): boolean {
+    // Exported by the runtime but marked internal, so absent from its type declarations.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    if (runtime.isConfigSecret === undefined) {
+        throw new Error(
+            "@pulumi/pulumi no longer exports runtime.isConfigSecret: update isSecretKey",
+        );
+    }
+    return runtime.isConfigSecret(key);
 }

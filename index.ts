@@ -15,7 +15,7 @@ import { loadConfig } from "./config";
 const cfg = loadConfig();
 const platform = cfg.kubernetes.enabled ? deployPlatform(cfg) : undefined;
 const endpoints = platform ? platformEndpoints(cfg, platform) : externalEndpoints(cfg);
-const pipelines = declarePipelines(cfg.pipelines, endpoints);
+const pipelines = declarePipelines(cfg.pipelines, endpoints, cfg.connectorSecrets);
 const declared = allPipelines(pipelines);
 
 const ns = platform?.namespace.metadata.name;

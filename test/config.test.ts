@@ -3,7 +3,16 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { ConfigError, configSchema, parseSettings } from "../config";
+import {
+    ConfigError,
+    configPath,
+    configSchema,
+    looksSecret,
+    parseConfig,
+    parseSettings,
+    secretKeys,
+    type RawConfig,
+} from "../config";
 
 const minimal = { kubernetes: { context: "kind-ingest", clusterIdentifier: "kind-ingest" } };
 
@@ -140,7 +149,7 @@ describe("Pulumi.yaml", () => {
 
     it("declares every key the program reads, with a type and a description", () => {
         const declared = Object.keys(project.config).sort();
-        assert.deepEqual(declared, [...Object.keys(configSchema.shape), "postgresPassword"].sort());
+        assert.deepEqual(declared, [...Object.keys(configSchema.shape), ...secretKeys].sort());
         for (const [key, decl] of Object.entries(project.config)) {
             assert.ok(
                 ["object", "boolean", "string"].includes(decl.type),
@@ -170,6 +179,288 @@ describe("Pulumi.yaml", () => {
                 ]),
             );
             assert.doesNotThrow(() => parseSettings(raw));
+        });
+    }
+});
+
+/** The config as the engine hands it over: JSON text for structured values. */
+function rawOf(values: Record<string, unknown>, secret: string[] = []): RawConfig {
+    return {
+        values: Object.fromEntries(
+            Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        ),
+        secretKeys: secret,
+    };
+}
+
+function configProblems(raw: RawConfig): string[] {
+    try {
+        parseConfig(raw);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+        return e.problems;
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+const k8s = { kubernetes: minimal.kubernetes };
+const jdbc = (config: Record<string, unknown>) => ({
+    ...k8s,
+    pipelines: {
+        connectors: [
+            {
+                name: "users-jdbc",
+                config: { "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", ...config },
+            },
+        ],
+    },
+});
+
+describe("config as `pulumi config set` writes it", () => {
+    const cases: { name: string; raw: RawConfig; problems: string[] }[] = [
+        {
+            name: "a string where a number belongs",
+            raw: rawOf({ ...k8s, kafka: { replicas: "three" } }),
+            problems: [
+                "kafka.replicas: must be a number, not a string. Fix: pulumi config set --path 'kafka.replicas' 1",
+            ],
+        },
+        {
+            name: "a boolean key set to a word",
+            raw: rawOf({ ...k8s, protect: "yes" }),
+            problems: [
+                "protect: must be a boolean, not a string. Fix: pulumi config set --path 'protect' true",
+            ],
+        },
+        {
+            name: "a structured key set to a plain value",
+            raw: rawOf({ ...k8s, kafka: "kafka-1:9092" }),
+            problems: [
+                "kafka: must be an object, not a string. Fix: pulumi config rm --path 'kafka' && pulumi config set --path 'kafka.<key>' <value>",
+            ],
+        },
+        {
+            name: "a list set as an object",
+            raw: rawOf({ ...k8s, pipelines: { topics: { name: "clicks" } } }),
+            problems: [
+                "pipelines.topics: must be a list, not an object. Fix: pulumi config rm --path 'pipelines.topics' && pulumi config set --path 'pipelines.topics[0]' <value>",
+            ],
+        },
+        {
+            name: "a bad list item, with the list index in --path syntax",
+            raw: rawOf({ ...k8s, pipelines: { topics: [{ name: "ok" }, { name: "bad name" }] } }),
+            problems: [
+                "pipelines.topics[1].name: must be a valid Kafka topic name. Fix: pulumi config set --path 'pipelines.topics[1].name' <value>",
+            ],
+        },
+        {
+            name: "a dotted map key, quoted as --path needs it",
+            raw: rawOf({
+                ...k8s,
+                pipelines: { topics: [{ name: "t", config: { "retention.ms": { days: 7 } } }] },
+            }),
+            problems: [
+                `pipelines.topics[0].config["retention.ms"]: must be a string, not an object. Fix: pulumi config set --path 'pipelines.topics[0].config["retention.ms"]' <value>`,
+            ],
+        },
+        {
+            name: "a typo in a top-level key",
+            raw: rawOf({ ...k8s, kafak: { replicas: 3 } }),
+            problems: [
+                "kafak: unknown key (did you mean kafka?). Fix: pulumi config rm 'kafak', then pulumi config set --path 'kafka.<key>' <value>",
+            ],
+        },
+        {
+            name: "a typo in the password key",
+            raw: rawOf({ ...k8s, postgresPasword: "x" }, ["postgresPasword"]),
+            problems: [
+                "postgresPasword: unknown key (did you mean postgresPassword?). Fix: pulumi config rm 'postgresPasword', then pulumi config set --secret postgresPassword <password>",
+            ],
+        },
+        {
+            name: "an unknown top-level key",
+            raw: rawOf({ ...k8s, region: "eu-west-1" }),
+            problems: ["region: unknown key (a typo?). Fix: pulumi config rm 'region'"],
+        },
+        {
+            name: "a structured value set without --path",
+            raw: rawOf({ ...k8s, "kafka.replicas": "3" }),
+            problems: [
+                "kafka.replicas: unknown key: a structured value set without --path. Fix: pulumi config rm 'kafka.replicas' && pulumi config set --path 'kafka.replicas' 3",
+            ],
+        },
+        {
+            name: "a secret set without --path (its value never shown)",
+            raw: rawOf({ ...k8s, "connectorSecrets.users-jdbc": "hunter2" }, [
+                "connectorSecrets.users-jdbc",
+            ]),
+            problems: [
+                "connectorSecrets.users-jdbc: unknown key: a structured value set without --path. Fix: pulumi config rm 'connectorSecrets.users-jdbc' && pulumi config set --secret --path 'connectorSecrets.users-jdbc' <value>",
+            ],
+        },
+        {
+            name: "pipelines only with no service to declare against",
+            raw: rawOf({ kubernetes: { enabled: false } }),
+            problems: [
+                "kubernetes.enabled: is false (deploy nothing into a cluster) but no service is configured, so the stack would declare nothing; set at least one of kafka.externalBootstrapServers, kafka.hostBootstrapServers, connect.url, ksqldb.url, hdfs.webhdfsUrl. Fix: pulumi config set --path 'kubernetes.enabled' true, or pulumi config set --path 'connect.url' http://localhost:30083 (and the other service URLs)",
+            ],
+        },
+        {
+            name: "a WebHDFS URL without the REST root",
+            raw: rawOf({ ...k8s, hdfs: { webhdfsUrl: "http://namenode:9870/" } }),
+            problems: [
+                "hdfs.webhdfsUrl: must end in /webhdfs/v1 (the WebHDFS REST root), such as http://localhost:30870/webhdfs/v1. Fix: pulumi config set --path 'hdfs.webhdfsUrl' http://localhost:30870/webhdfs/v1",
+            ],
+        },
+        {
+            name: "passwords, secrets and keys in plain connector config",
+            raw: rawOf(
+                jdbc({
+                    "connection.user": "ingest",
+                    "connection.password": "hunter2",
+                    "aws.secret.access.key": "abc",
+                    "ssl.key": "-----BEGIN",
+                    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                    "s3.credentials.provider.class": "com.amazonaws.auth.DefaultAWSCredentialsProviderChain",
+                    "db.password": "${file:/etc/connect/db.properties:password}",
+                }),
+            ),
+            problems: ["connection.password", "aws.secret.access.key", "ssl.key"].map(
+                (key) =>
+                    `pipelines.connectors[0].config["${key}"]: looks like a secret, and plain connector config is stored in plaintext in the stack file and the state; secret keys go in connectorSecrets. Fix: pulumi config rm --path 'pipelines.connectors[0].config["${key}"]' && pulumi config set --secret --path 'connectorSecrets.users-jdbc["${key}"]' <value>`,
+            ),
+        },
+        {
+            name: "a password set without --secret",
+            raw: rawOf({ ...k8s, postgresPassword: "hunter2" }),
+            problems: [
+                "postgresPassword: is stored in plaintext in the stack file (set without --secret). Fix: pulumi config set --secret postgresPassword <password> (then rotate it: it was committed)",
+            ],
+        },
+        {
+            name: "an external Postgres without a password",
+            raw: rawOf({ ...k8s, postgres: { externalHost: "db:5432" }, postgresPassword: "" }),
+            problems: [
+                "postgresPassword: is required when postgres.externalHost is set (it cannot be generated for a server this stack does not create). Fix: pulumi config set --secret postgresPassword <password>",
+            ],
+        },
+        {
+            name: "connector secrets in plaintext, for an unknown connector, or doubling plain config",
+            raw: rawOf({
+                ...jdbc({ "connection.user": "ingest" }),
+                connectorSecrets: {
+                    "users-jdbc": { "connection.password": "p", "connection.user": "u" },
+                    "users-jbdc": { "connection.password": "p" },
+                },
+            }),
+            problems: [
+                `connectorSecrets: is stored in plaintext in the stack file (set without --secret). Fix: pulumi config rm connectorSecrets && pulumi config set --secret --path 'connectorSecrets["<connector>"]["<key>"]' <value> for each key`,
+                `connectorSecrets.users-jdbc["connection.user"]: is also set in plain config (pipelines.connectors[0].config["connection.user"]). Fix: pulumi config rm --path 'pipelines.connectors[0].config["connection.user"]'`,
+                "connectorSecrets.users-jbdc: no connector of that name in pipelines.connectors (declared: users-jdbc). Fix: pulumi config rm --path 'connectorSecrets.users-jbdc', or declare the connector",
+            ],
+        },
+        {
+            name: "connector secrets that are not a map per connector",
+            raw: rawOf({ ...k8s, connectorSecrets: { "users-jdbc": "hunter2" } }, [
+                "connectorSecrets",
+            ]),
+            problems: [
+                "connectorSecrets.users-jdbc: must be an object, not a string. Fix: pulumi config rm --path 'connectorSecrets.users-jdbc' && pulumi config set --secret --path 'connectorSecrets.users-jdbc.<key>' <value>",
+            ],
+        },
+    ];
+    for (const c of cases) {
+        it(`rejects ${c.name} with the exact fix`, () => {
+            assert.deepEqual(configProblems(c.raw), c.problems);
+        });
+    }
+
+    it("never puts a secret value in a message", () => {
+        const raw = rawOf(
+            {
+                ...jdbc({ "connection.password": "hunter2-plain" }),
+                postgresPassword: "hunter2-pg",
+                connectorSecrets: { "users-jbdc": { x: "hunter2-conn" } },
+            },
+            ["connectorSecrets"],
+        );
+        const message = configProblems(raw).join("\n");
+        assert.doesNotMatch(message, /hunter2/);
+    });
+
+    it("accepts numbers and booleans that --path stored in string fields as their string form", () => {
+        const { settings } = parseConfig(
+            rawOf({
+                ...k8s,
+                kafka: { resources: { cpuLimit: 2 }, image: { tag: 4 } },
+                pipelines: {
+                    topics: [{ name: "clicks", config: { "retention.ms": 604800000, compact: true } }],
+                    directories: [{ path: "/clicks", permission: 750 }],
+                    connectors: [
+                        { name: "c", config: { "connector.class": "X", "tasks.max": 2 } },
+                    ],
+                    sinkConfig: { "flush.size": 100 },
+                    powerGrid: { sensors: [7, "8"] },
+                },
+            }),
+        );
+        assert.equal(settings.kafka.resources.cpuLimit, "2");
+        assert.equal(settings.kafka.image.tag, "4");
+        const p = settings.pipelines;
+        assert.deepEqual(p.topics[0].config, { "retention.ms": "604800000", compact: "true" });
+        assert.equal(p.directories[0].permission, "750");
+        assert.deepEqual(p.connectors[0].config, { "connector.class": "X", "tasks.max": "2" });
+        assert.deepEqual(p.sinkConfig, { "flush.size": "100" });
+        assert.deepEqual(p.powerGrid.sensors, ["7", "8"]);
+    });
+
+    it("reads the empty default password as unset and keeps encrypted secrets", () => {
+        const unset = parseConfig(rawOf({ ...k8s, postgresPassword: "", connectorSecrets: {} }));
+        assert.equal(unset.postgresPassword, undefined);
+        assert.deepEqual(unset.connectorSecrets, {});
+        const set = parseConfig(
+            rawOf(
+                {
+                    ...jdbc({}),
+                    postgresPassword: "pg-secret",
+                    connectorSecrets: { "users-jdbc": { "connection.password": "p" } },
+                },
+                ["postgresPassword", "connectorSecrets"],
+            ),
+        );
+        assert.equal(set.postgresPassword, "pg-secret");
+        assert.deepEqual(set.connectorSecrets, { "users-jdbc": { "connection.password": "p" } });
+    });
+
+    it("accepts a pipelines-only stack with one service", () => {
+        const { settings } = parseConfig(
+            rawOf({ kubernetes: { enabled: false }, connect: { url: "http://localhost:8083" } }),
+        );
+        assert.equal(settings.kubernetes.enabled, false);
+    });
+
+    it("writes --path keys the way the CLI parses them", () => {
+        assert.equal(configPath(["a", 0, "b"]), "a[0].b");
+        assert.equal(configPath(["sinkConfig", "flush.size"]), 'sinkConfig["flush.size"]');
+        assert.equal(configPath(["connectorSecrets", "users-jdbc"]), "connectorSecrets.users-jdbc");
+    });
+
+    const secretLike: [string, string, boolean][] = [
+        ["connection.password", "x", true],
+        ["ssl.keystore.password", "x", true],
+        ["aws.secret.access.key", "x", true],
+        ["ssl.key", "x", true],
+        ["key", "x", true],
+        ["sasl.jaas.config", "x", true],
+        ["gcs.credentials.json", "x", true],
+        ["key.converter", "x", false],
+        ["s3.credentials.provider.class", "x", false],
+        ["connection.password", "${env:PG_PASSWORD}", false],
+        ["connection.user", "x", false],
+    ];
+    for (const [key, value, expected] of secretLike) {
+        it(`${expected ? "treats" : "does not treat"} ${key}=${value} as a secret`, () => {
+            assert.equal(looksSecret(key, value), expected);
         });
     }
 });

@@ -84,6 +84,8 @@ export abstract class Pipeline extends pulumi.ComponentResource {
         c: Omit<ConnectorSettings, "config" | "state"> & {
             readonly config: Record<string, pulumi.Input<string>>;
             readonly state?: ConnectorSettings["state"];
+            /** Kept secret: sent to the worker only, compared by hash, never in state in plaintext. */
+            readonly sensitiveConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
         },
         after: pulumi.Resource[] = [],
     ): KafkaConnector | undefined {
@@ -91,7 +93,13 @@ export abstract class Pipeline extends pulumi.ComponentResource {
         if (connectUrl === undefined) return undefined;
         const connector = new KafkaConnector(
             resourceName,
-            { connectUrl, name: c.name, config: c.config, state: c.state },
+            {
+                connectUrl,
+                name: c.name,
+                config: c.config,
+                sensitiveConfig: c.sensitiveConfig,
+                state: c.state,
+            },
             { parent: this, dependsOn: [...this.prerequisites(), ...after] },
         );
         this.connectors[c.name] = connector;

@@ -5,22 +5,31 @@
  */
 import { z } from "zod";
 
+/**
+ * A string that `pulumi config set --path` may have stored as a number or boolean (it types every
+ * value that parses as one): accepted as its string form.
+ */
+export const text = <T extends z.ZodType<string>>(schema: T) =>
+    z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), schema);
+
+/** A map of strings (topic, connector and sink config); numbers and booleans as their string form. */
+export const stringMap = z.record(z.string(), text(z.string()));
+
 /** A Kafka topic a stack adds to the pipelines' own. */
 export const topicSchema = z.strictObject({
     name: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "must be a valid Kafka topic name"),
     partitions: z.number().int().min(1).default(3),
     /** Defaults to the stack's replication factor. */
     replicationFactor: z.number().int().min(1).optional(),
-    config: z.record(z.string(), z.string()).default({}),
+    config: stringMap.default({}),
 });
 
 /** An HDFS directory a stack adds to the pipelines' own. */
 export const directorySchema = z.strictObject({
     path: z.string().regex(/^\/[^\s]*$/, "must be an absolute HDFS path such as /landing"),
-    permission: z
-        .string()
-        .regex(/^[0-1]?[0-7]{3}$/, "must be an octal permission such as 755")
-        .default("755"),
+    permission: text(
+        z.string().regex(/^[0-1]?[0-7]{3}$/, "must be an octal permission such as 755"),
+    ).default("755"),
     owner: z.string().min(1).optional(),
     group: z.string().min(1).optional(),
 });
@@ -30,7 +39,7 @@ export const connectorSchema = z.strictObject({
     name: z
         .string()
         .regex(/^[A-Za-z0-9._-]+$/, "must be a connector name of letters, digits, '.', '_' or '-'"),
-    config: z.record(z.string(), z.string()),
+    config: stringMap,
     state: z.enum(["RUNNING", "PAUSED", "STOPPED"]).default("RUNNING"),
 });
 
@@ -50,12 +59,14 @@ export const pipelinesSchema = z
                 /** Sensor ids routed by ksqlDB into per-sensor HDFS folders. */
                 sensors: z
                     .array(
-                        z
-                            .string()
-                            .regex(
-                                /^[A-Za-z0-9_]+$/,
-                                "may contain letters, digits and underscores only",
-                            ),
+                        text(
+                            z
+                                .string()
+                                .regex(
+                                    /^[A-Za-z0-9_]+$/,
+                                    "may contain letters, digits and underscores only",
+                                ),
+                        ),
                     )
                     .default(["1", "2", "3", "4", "5", "6"]),
             })
@@ -117,7 +128,7 @@ export const pipelinesSchema = z
         /** Leave topics (and their data) in Kafka when their resources are deleted. */
         retainTopicsOnDelete: z.boolean().default(false),
         /** Keys merged last into every HDFS sink connector's config (flush size, converters...). */
-        sinkConfig: z.record(z.string(), z.string()).default({}),
+        sinkConfig: stringMap.default({}),
     })
     .prefault({});
 

@@ -36,6 +36,8 @@ export interface KafkaConnectArgs extends ImageSource {
     readonly resources: ResourceSpec;
     /** ConfigMap with `core-site.xml`/`hdfs-site.xml`, mounted as HADOOP_CONF_DIR for the HDFS sink. */
     readonly hadoopConfigMapName?: pulumi.Input<string>;
+    /** Secret holding the Postgres password under `password`, exposed as `POSTGRES_PASSWORD` for `${env:POSTGRES_PASSWORD}` placeholders. */
+    readonly postgresPasswordSecretName?: pulumi.Input<string>;
     /** Secret with `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for the S3 sink, exposed as env. */
     readonly awsCredentialsSecretName?: pulumi.Input<string>;
 }
@@ -110,6 +112,16 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
                 { name: `${prefix}SASL_JAAS_CONFIG`, value: jaas },
             );
         }
+    }
+    if (args.postgresPasswordSecretName !== undefined) {
+        // Seed 004's connectors say ${env:POSTGRES_PASSWORD}: Connect stores the placeholder, the
+        // worker resolves it, and the password stays in its Secret.
+        env.push({
+            name: "POSTGRES_PASSWORD",
+            valueFrom: {
+                secretKeyRef: { name: args.postgresPasswordSecretName, key: "password" },
+            },
+        });
     }
     if (args.hadoopConfigMapName !== undefined) {
         // The HDFS sink writes as this user (simple auth); HDFS directories are owned by it.

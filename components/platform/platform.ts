@@ -99,6 +99,13 @@ export function deployPlatform(cfg: PlatformConfig) {
                       storageClass: cfg.postgres.storage.storageClass,
                       resources: cfg.postgres.resources,
                       nodePort: cfg.postgres.nodePort,
+                      // Seed 004: the JDBC sink's database, and the WAL Debezium decodes.
+                      extraDatabases: cfg.pipelines.usersCdc.enabled
+                          ? [cfg.pipelines.usersCdc.sinkDatabase]
+                          : [],
+                      logicalDecoding:
+                          cfg.pipelines.usersCdc.enabled &&
+                          cfg.pipelines.usersCdc.mode === "debezium",
                   },
                   { ...stateful, dependsOn: [namespace] },
               )
@@ -180,6 +187,7 @@ export function deployPlatform(cfg: PlatformConfig) {
             nodePort: cfg.connect.nodePort,
             resources: cfg.connect.resources,
             hadoopConfigMapName: hdfs?.configMapName,
+            postgresPasswordSecretName: postgres?.passwordSecretName,
             awsCredentialsSecretName: dataLake?.secretName,
         },
         { ...opts, dependsOn: kafka ? [kafka] : [namespace] },

@@ -30,6 +30,10 @@ export interface PostgresArgs {
     readonly resources: ResourceSpec;
     /** NodePort for host access (kind); unset = ClusterIP only. */
     readonly nodePort?: number;
+    /** Further databases created on first start (seed 004's JDBC sink target). Defaults to none. */
+    readonly extraDatabases?: readonly string[];
+    /** `wal_level=logical`, which Debezium's Postgres source needs. Defaults to false. */
+    readonly logicalDecoding?: boolean;
 }
 
 /** Postgres port. */
@@ -40,7 +44,7 @@ export const POSTGRES_PORT = 5432;
  * (Sqoop's source, with a few rows so the import has work) and seed 004's `USERS` table with the
  * incrementing key the JDBC source connector follows.
  */
-export function postgresInitSql(): string {
+export function postgresInitSql(extraDatabases: readonly string[] = []): string {
     return [
         "CREATE TABLE IF NOT EXISTS telemetry (",
         "  id SERIAL PRIMARY KEY,",
@@ -64,6 +68,10 @@ export function postgresInitSql(): string {
         '  "timestamp" TIMESTAMP NOT NULL DEFAULT now()',
         ");",
         "",
+        // Names are validated identifiers (config schema); psql runs each statement on its own,
+        // as CREATE DATABASE requires.
+        ...extraDatabases.map((db) => `CREATE DATABASE ${db};`),
+        ...(extraDatabases.length > 0 ? [""] : []),
     ].join("\n");
 }
 
@@ -101,7 +109,7 @@ export class Postgres extends pulumi.ComponentResource {
             `${name}-init`,
             {
                 metadata: { name: `${name}-init`, namespace: args.namespace, labels },
-                data: { "01-seed-tables.sql": postgresInitSql() },
+                data: { "01-seed-tables.sql": postgresInitSql(args.extraDatabases) },
             },
             { parent: this },
         );
@@ -151,6 +159,10 @@ export class Postgres extends pulumi.ComponentResource {
                                 {
                                     name: "postgres",
                                     image: imageName(args.image),
+                                    // The image's entrypoint passes these on to postgres.
+                                    args: args.logicalDecoding
+                                        ? ["-c", "wal_level=logical"]
+                                        : undefined,
                                     ports: [{ name: "pg", containerPort: POSTGRES_PORT }],
                                     env: [
                                         { name: "POSTGRES_DB", value: this.database },
