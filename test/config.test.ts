@@ -187,7 +187,10 @@ describe("Pulumi.yaml", () => {
 function rawOf(values: Record<string, unknown>, secret: string[] = []): RawConfig {
     return {
         values: Object.fromEntries(
-            Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+            Object.entries(values).map(([k, v]) => [
+                k,
+                typeof v === "string" ? v : JSON.stringify(v),
+            ]),
         ),
         secretKeys: secret,
     };
@@ -210,7 +213,10 @@ const jdbc = (config: Record<string, unknown>) => ({
         connectors: [
             {
                 name: "users-jdbc",
-                config: { "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", ...config },
+                config: {
+                    "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+                    ...config,
+                },
             },
         ],
     },
@@ -321,7 +327,8 @@ describe("config as `pulumi config set` writes it", () => {
                     "aws.secret.access.key": "abc",
                     "ssl.key": "-----BEGIN",
                     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-                    "s3.credentials.provider.class": "com.amazonaws.auth.DefaultAWSCredentialsProviderChain",
+                    "s3.credentials.provider.class":
+                        "com.amazonaws.auth.DefaultAWSCredentialsProviderChain",
                     "db.password": "${file:/etc/connect/db.properties:password}",
                 }),
             ),
@@ -394,11 +401,11 @@ describe("config as `pulumi config set` writes it", () => {
                 ...k8s,
                 kafka: { resources: { cpuLimit: 2 }, image: { tag: 4 } },
                 pipelines: {
-                    topics: [{ name: "clicks", config: { "retention.ms": 604800000, compact: true } }],
-                    directories: [{ path: "/clicks", permission: 750 }],
-                    connectors: [
-                        { name: "c", config: { "connector.class": "X", "tasks.max": 2 } },
+                    topics: [
+                        { name: "clicks", config: { "retention.ms": 604800000, compact: true } },
                     ],
+                    directories: [{ path: "/clicks", permission: 750 }],
+                    connectors: [{ name: "c", config: { "connector.class": "X", "tasks.max": 2 } }],
                     sinkConfig: { "flush.size": 100 },
                     powerGrid: { sensors: [7, "8"] },
                 },

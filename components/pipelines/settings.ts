@@ -115,7 +115,10 @@ export const pipelinesSchema = z
                 /** The DB password as the Connect workers resolve it (a config-provider placeholder). */
                 passwordRef: z
                     .string()
-                    .regex(/^\$\{[a-z]+:[^}]+\}$/, "must be a placeholder such as ${env:POSTGRES_PASSWORD}")
+                    .regex(
+                        /^\$\{[a-z]+:[^}]+\}$/,
+                        "must be a placeholder such as ${env:POSTGRES_PASSWORD}",
+                    )
                     .default("${env:POSTGRES_PASSWORD}"),
             })
             .prefault({}),
