@@ -471,3 +471,101 @@ describe("config as `pulumi config set` writes it", () => {
         });
     }
 });
+
+/** A project config declaration as Pulumi.yaml states it. */
+interface Declaration {
+    readonly type: string;
+    readonly secret?: boolean;
+    readonly default?: unknown;
+}
+
+/** A stack file value is encrypted when it, or a value inside it, is `{ secure: ... }`. */
+function isEncrypted(v: unknown): boolean {
+    if (typeof v !== "object" || v === null) return false;
+    if (Object.keys(v).length === 1 && "secure" in v) return true;
+    return Object.values(v).some(isEncrypted);
+}
+
+/**
+ * The checks the Pulumi CLI makes on project config before it starts the program (pkg
+ * workspace mergeConfig / validateStackConfigValue): a declared key the stack does not set and
+ * without a default is missing; a key declared secret must hold an encrypted value, and a
+ * default is applied as a plain one.
+ */
+function cliConfigErrors(
+    project: { name: string; config: Record<string, Declaration> },
+    stackName: string,
+    stackConfig: Record<string, unknown>,
+): string[] {
+    const errors: string[] = [];
+    const missing: string[] = [];
+    for (const [key, decl] of Object.entries(project.config)) {
+        const value = stackConfig[`${project.name}:${key}`];
+        if (value === undefined && decl.default === undefined) {
+            missing.push(key);
+        } else if (decl.secret && !(value !== undefined && isEncrypted(value))) {
+            errors.push(
+                `Stack '${stackName}' with configuration key '${key}' must be encrypted as it's secret`,
+            );
+        }
+    }
+    if (missing.length > 0) {
+        errors.unshift(
+            `Stack '${stackName}' is missing configuration value '${missing.join("', '")}'`,
+        );
+    }
+    return errors;
+}
+
+describe("Pulumi.yaml as the Pulumi CLI reads it", () => {
+    const root = path.join(__dirname, "..");
+    const project = yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config: Record<string, Declaration>;
+    };
+    const stackFile = (stack: string) =>
+        (
+            yaml.load(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
+                config: Record<string, unknown>;
+            }
+        ).config;
+
+    for (const stack of ["dev", "prod"]) {
+        it(`accepts the committed ${stack} stack, which sets no password`, () => {
+            assert.equal(stackFile(stack)[`${project.name}:postgresPassword`], undefined);
+            assert.deepEqual(cliConfigErrors(project, stack, stackFile(stack)), []);
+        });
+    }
+
+    it("rejects the old declaration (secret with a plain default) the way the CLI did", () => {
+        const old = {
+            ...project,
+            config: {
+                ...project.config,
+                postgresPassword: { type: "string", secret: true, default: "" },
+            },
+        };
+        assert.deepEqual(cliConfigErrors(old, "dev", stackFile("dev")), [
+            "Stack 'dev' with configuration key 'postgresPassword' must be encrypted as it's secret",
+        ]);
+        const noDefault = {
+            ...project,
+            config: { ...project.config, postgresPassword: { type: "string", secret: true } },
+        };
+        assert.deepEqual(cliConfigErrors(noDefault, "dev", stackFile("dev")), [
+            "Stack 'dev' is missing configuration value 'postgresPassword'",
+        ]);
+    });
+
+    it("declares no secret key with a default, and every secret key the program reads", () => {
+        for (const key of secretKeys) {
+            const decl = project.config[key];
+            assert.ok(decl, `${key} is declared`);
+            assert.ok(
+                !(decl.secret && decl.default !== undefined),
+                `${key}: secret with a default`,
+            );
+            assert.notEqual(decl.default, undefined, `${key} needs a default: unset is allowed`);
+        }
+    });
+});
