@@ -1,0 +1,3 @@
+module ingest-platform.local/kind/pause
+
+go 1.22
