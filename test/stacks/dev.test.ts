@@ -46,8 +46,11 @@ describe("dev stack", () => {
             "ingest:components:KsqlDb ksqldb",
             "ingest:components:Postgres postgres",
             "ingest:components:PowerGrid power-grid",
+            "ingest:components:SalesToHdfs sales-to-hdfs",
             "ingest:components:SensorRouting sensor-routing",
             "ingest:components:Sqoop sqoop",
+            "ingest:components:UsersCdc users-cdc",
+            "ingest:components:UsersToS3 users-to-s3",
             "ingest:components:WorkloadImages images",
             "kubernetes:apps/v1:Deployment connect",
             "kubernetes:apps/v1:Deployment console",
@@ -83,16 +86,25 @@ describe("dev stack", () => {
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-cars",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-grid-wattage",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-old-telemetry",
+            "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-sales",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-unorganized",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector hdfs-sink-sales",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector hdfs-sink-unorganized",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector s3-sink-users",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-1",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-2",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-3",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-4",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-5",
             "pulumi-nodejs:dynamic/ingest:KafkaConnector sensor-routing-sink-6",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector users-cdc-jdbc-sink",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector users-cdc-s3-sink",
+            "pulumi-nodejs:dynamic/ingest:KafkaConnector users-cdc-source",
             "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-cars",
+            "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-created-users",
             "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-ingestion",
+            "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-p-users",
+            "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-transactions",
             "pulumi-nodejs:dynamic/ingest:KafkaTopic topic-unorganized",
             "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-base",
             "pulumi-nodejs:dynamic/ingest:KsqlStream sensor-routing-stream-1",
@@ -152,6 +164,7 @@ describe("dev stack", () => {
                 ["/Cars", "flume", "755"],
                 ["/grid-wattage", "connect", "755"],
                 ["/old-telemetry", "sqoop", "755"],
+                ["/sales", "connect", "755"],
                 ["/unorganized", "connect", "755"],
             ],
         );
@@ -194,7 +207,10 @@ describe("dev stack", () => {
             [
                 ["Cars", 3, 1],
                 ["INGESTION", 3, 1],
+                ["P_USERS", 3, 1],
                 ["UNORGANIZED", 3, 1],
+                ["created_users", 3, 1],
+                ["transactions", 3, 1],
             ],
         );
         for (const t of topics) {
@@ -246,6 +262,99 @@ describe("dev stack", () => {
                 [],
                 `${r.type} ${r.name}`,
             );
+        }
+    });
+
+    it("declares seed 000 with the seed's 10 records / 60 s per file, as dev overrides", () => {
+        const c = one("pulumi-nodejs:dynamic/ingest:KafkaConnector", "hdfs-sink-sales").inputs
+            .config as Record<string, string>;
+        assert.deepEqual(
+            [c.topics, c["topics.dir"], c["logs.dir"], c["flush.size"]],
+            ["transactions", "/sales", "/sales/+logs", "10"],
+        );
+        assert.equal(c["rotate.schedule.interval.ms"], "60000");
+        assert.equal(c["format.class"], "io.confluent.connect.hdfs.json.JsonFormat");
+    });
+
+    it("declares seed 001: created_users drained into the LocalStack bucket as Connect reaches it", () => {
+        const c = one("pulumi-nodejs:dynamic/ingest:KafkaConnector", "s3-sink-users").inputs
+            .config as Record<string, string>;
+        assert.deepEqual(
+            [c.topics, c["store.url"], c["s3.region"], c["topics.dir"], c["flush.size"]],
+            ["created_users", "http://localstack:4566", "us-east-1", "users", "100"],
+        );
+        assert.equal(c["s3.path.style.access.enabled"], "true");
+        assert.equal(
+            c["partitioner.class"],
+            "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+        );
+    });
+
+    it("declares seed 004 in Debezium mode with the password only as a worker placeholder", () => {
+        const connector = (n: string) =>
+            one("pulumi-nodejs:dynamic/ingest:KafkaConnector", n).inputs.config as Record<
+                string,
+                string
+            >;
+        const src = connector("users-cdc-source");
+        assert.equal(src["connector.class"], "io.debezium.connector.postgresql.PostgresConnector");
+        assert.equal(src["database.hostname"], "postgres.ingest.svc.cluster.local");
+        assert.equal(src["database.password"], "${env:POSTGRES_PASSWORD}");
+        const sink = connector("users-cdc-jdbc-sink");
+        assert.equal(sink["connector.class"], "io.debezium.connector.jdbc.JdbcSinkConnector");
+        assert.equal(
+            sink["connection.url"],
+            "jdbc:postgresql://postgres.ingest.svc.cluster.local:5432/users_sink",
+        );
+        assert.equal(sink["connection.password"], "${env:POSTGRES_PASSWORD}");
+        assert.equal(connector("users-cdc-s3-sink")["topics.dir"], "users-cdc");
+
+        const pg = (one("kubernetes:apps/v1:StatefulSet", "postgres").inputs.spec as any).template
+            .spec.containers[0];
+        assert.deepEqual(pg.args, ["-c", "wal_level=logical"]);
+        const init = one("kubernetes:core/v1:ConfigMap", "postgres-init").inputs.data as Record<
+            string,
+            string
+        >;
+        assert.match(init["01-seed-tables.sql"], /^CREATE DATABASE users_sink;$/m);
+        const env = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).template
+            .spec.containers[0].env as any[];
+        const pgEnv = env.find((e) => e.name === "POSTGRES_PASSWORD");
+        assert.deepEqual(pgEnv.valueFrom.secretKeyRef, { name: "postgres-auth", key: "password" });
+    });
+
+    it("has every HDFS path a sink writes under a declared directory owned by its writer", () => {
+        const dirs = new Map(
+            recorded
+                .filter((r) => r.type === "pulumi-nodejs:dynamic/ingest:HdfsDirectory")
+                .map((d) => [d.inputs.path as string, d.inputs.owner as string]),
+        );
+        const owner = (path: string) =>
+            [...dirs.entries()].find(([d]) => path === d || path.startsWith(`${d}/`))?.[1];
+        const hdfsSinks = recorded.filter(
+            (r) =>
+                r.type === "pulumi-nodejs:dynamic/ingest:KafkaConnector" &&
+                (r.inputs.config as Record<string, string>)["connector.class"] ===
+                    "io.confluent.connect.hdfs.HdfsSinkConnector",
+        );
+        assert.equal(hdfsSinks.length, 8);
+        for (const sink of hdfsSinks) {
+            const c = sink.inputs.config as Record<string, string>;
+            for (const key of ["topics.dir", "logs.dir"]) {
+                assert.equal(owner(c[key]), "connect", `${sink.name} ${key} ${c[key]}`);
+            }
+        }
+        const flume = one("kubernetes:core/v1:ConfigMap", "flume-cars-config").inputs
+            .data as Record<string, string>;
+        const paths = [
+            ...Object.values(flume)
+                .join("\n")
+                .matchAll(/hdfs\.path\s*=\s*(\S+)/g),
+        ];
+        assert.ok(paths.length > 0);
+        for (const [, p] of paths) {
+            const path = p.startsWith("hdfs://") ? new URL(p).pathname : p;
+            assert.equal(owner(path.replace(/\/$/, "")), "flume", p);
         }
     });
 });

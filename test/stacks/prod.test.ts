@@ -87,7 +87,13 @@ describe("prod stack", () => {
 
     it("declares topics with replication 3 over SASL, the password secret, retained on delete", () => {
         const topics = recorded.filter((r) => r.name.startsWith("topic-"));
-        assert.equal(topics.length, 3);
+        assert.deepEqual(topics.map((t) => t.inputs.name).sort(), [
+            "Cars",
+            "INGESTION",
+            "UNORGANIZED",
+            "created_users",
+            "transactions",
+        ]);
         for (const t of topics) {
             assert.equal(t.inputs.bootstrapServers, "kafka.ingest.internal:9092");
             assert.equal(t.inputs.replicationFactor, 3);
@@ -125,5 +131,22 @@ describe("prod stack", () => {
                 `${r.type} ${r.name}`,
             );
         }
+    });
+
+    it("runs seeds 000 and 001 with the default file sizing and leaves seed 004 off", () => {
+        const config = (n: string) =>
+            one("pulumi-nodejs:dynamic/ingest:KafkaConnector", n).inputs.config as Record<
+                string,
+                string
+            >;
+        const sales = config("hdfs-sink-sales");
+        assert.deepEqual(
+            [sales["flush.size"], sales["rotate.schedule.interval.ms"]],
+            ["50000", "900000"],
+        );
+        const users = config("s3-sink-users");
+        assert.deepEqual([users["flush.size"], users["s3.region"]], ["10000", "eu-west-1"]);
+        assert.equal(users["store.url"], undefined, "real AWS: no store.url");
+        assert.equal(recorded.filter((r) => r.name.startsWith("users-cdc")).length, 0);
     });
 });
