@@ -56,6 +56,19 @@ export interface RetryPolicy<T = unknown> {
     /** Retry when no response came back (refused, reset, client timeout). Defaults to true. */
     readonly connectionErrors?: boolean;
     /**
+     * How long a server that has not answered once in this call (refused, reset, unknown host) is
+     * waited for, in ms from the first attempt. Defaults to `deadlineMs`. Providers keep it short
+     * ({@link UNREACHABLE_MS}) so a wrong URL or a stopped cluster fails fast, while answers that
+     * mean "busy" keep the long deadline.
+     */
+    readonly unreachableMs?: number;
+    /**
+     * A shorter window, in ms from the first attempt, for some retryable answers: e.g. a non-JSON
+     * 404 that may be a starting server or may be a wrong URL (0 = fail at once). `undefined`
+     * means until the deadline.
+     */
+    readonly retryWindowMs?: (err: HttpError) => number | undefined;
+    /**
      * Called when the outcome is unknown: a 500 whose message says the request timed out, a 504,
      * a client timeout or a reset connection. Re-read the resource: return a response to finish
      * with it (the write did land), or `undefined` to send the request again. Without this hook
@@ -107,6 +120,8 @@ export class HttpError extends Error {
     public readonly url: string;
     /** Attempts made before giving up. */
     public attempts = 1;
+    /** Ms from the first attempt until this error was thrown. */
+    public elapsedMs = 0;
 
     /** Builds the error; `serverMessage` must already be redacted. */
     constructor(fields: {
@@ -129,6 +144,41 @@ export class HttpError extends Error {
     }
 }
 
+/**
+ * How long the providers wait for a service that does not answer at all before failing with its
+ * URL, config key and a hint: long enough for a pod restart behind a NodePort, short enough that a
+ * wrong URL or a stopped cluster is reported in seconds rather than minutes.
+ */
+export const UNREACHABLE_MS = 15_000;
+
+/** True when no HTTP answer came back: refused, reset, unknown host, no route (not a slow reply). */
+export function isUnreachable(e: unknown): boolean {
+    return (
+        e instanceof HttpError &&
+        e.status === undefined &&
+        e.code !== "ECONNABORTED" &&
+        e.code !== "ERR_CANCELED"
+    );
+}
+
+/**
+ * The message for a service that never answered: what and where, for how long, the endpoint's
+ * config key and what to check (`hint`, from the stack's endpoints), then the client's own error.
+ */
+export function unreachableMessage(
+    service: string,
+    url: string,
+    err: HttpError,
+    hint: string | undefined,
+): string {
+    const secs = (err.elapsedMs / 1000).toFixed(1);
+    const why = hint ?? "Is the service running, and is the URL reachable from this machine?";
+    return (
+        `cannot reach ${service} at ${stripCredentials(url)} (${err.code ?? "no response"}, ` +
+        `no answer within ${secs}s). ${why}`
+    );
+}
+
 /** Sends one HTTP request with the given retry policy; see the module comment. */
 export async function request<T = unknown>(opts: RequestOptions<T>): Promise<HttpResponse<T>> {
     const policy = opts.retry;
@@ -146,6 +196,8 @@ export async function request<T = unknown>(opts: RequestOptions<T>): Promise<Htt
         responseType: "text",
         transformResponse: (d: unknown) => d,
     });
+    // A server that answered once in this call is busy or restarting, not absent.
+    let answered = false;
     for (let attempt = 1; ; attempt++) {
         let err: HttpError;
         try {
@@ -161,6 +213,7 @@ export async function request<T = unknown>(opts: RequestOptions<T>): Promise<Htt
                     ...opts.headers,
                 },
             });
+            answered = true;
             const headers = flatHeaders(res.headers);
             const data = parseBody(res.data) as T;
             const ok = opts.validStatus
@@ -182,6 +235,7 @@ export async function request<T = unknown>(opts: RequestOptions<T>): Promise<Htt
             err = new HttpError({ method: opts.method, url, code, serverMessage: clean(detail) });
         }
         err.attempts = attempt;
+        err.elapsedMs = Date.now() - started;
         const verdict = policy ? classify(err, opts.method, policy) : "fail";
         if (verdict === "fail") throw err;
         if (verdict === "reconcile" && policy?.reconcile) {
@@ -194,8 +248,16 @@ export async function request<T = unknown>(opts: RequestOptions<T>): Promise<Htt
         );
         const delayMs = Math.round(Math.random() * ceiling);
         const outOfAttempts = attempt >= (policy?.maxAttempts ?? Infinity);
-        if (outOfAttempts || Date.now() + delayMs > deadline) {
-            const secs = ((Date.now() - started) / 1000).toFixed(1);
+        const windowMs =
+            err.status !== undefined
+                ? policy?.retryWindowMs?.(err)
+                : answered || !isUnreachable(err)
+                  ? undefined
+                  : policy?.unreachableMs;
+        const until = windowMs === undefined ? deadline : Math.min(deadline, started + windowMs);
+        if (outOfAttempts || Date.now() + delayMs > until) {
+            err.elapsedMs = Date.now() - started;
+            const secs = (err.elapsedMs / 1000).toFixed(1);
             err.message += ` (gave up after ${attempt} attempt(s) in ${secs}s)`;
             throw err;
         }

@@ -21,6 +21,10 @@ export interface HdfsDirectoryInputs {
     readonly deleteContents: boolean;
     readonly retryTimeoutSeconds: number;
     readonly providerVersion: string;
+    /** The config key behind `webhdfsUrl` and what to check when it cannot be reached (not diffed). */
+    readonly endpointHint?: string;
+    /** How the stack sets `deleteContents`, named when a delete is refused (not diffed). */
+    readonly deleteContentsHint?: string;
 }
 
 /** State: the inputs (owner/group/permission as last read) plus the directory's actual owner/group. */
@@ -59,6 +63,8 @@ export function checkHdfsDirectory(news: Record<string, unknown>): {
         deleteContents: news.deleteContents ?? false,
         retryTimeoutSeconds: news.retryTimeoutSeconds ?? 60,
         providerVersion: news.providerVersion ?? HDFS_DIRECTORY_PROVIDER_VERSION,
+        endpointHint: news.endpointHint,
+        deleteContentsHint: news.deleteContentsHint,
     };
     const url = inputs.webhdfsUrl;
     if (known(url)) {

@@ -61,6 +61,16 @@ export interface HdfsDirectoryArgs {
     readonly retryTimeoutSeconds?: pulumi.Input<number>;
     /** Provider behaviour version. Defaults to {@link HDFS_DIRECTORY_PROVIDER_VERSION}. */
     readonly providerVersion?: pulumi.Input<string>;
+    /**
+     * Named in the error when WebHDFS cannot be reached: the config key that sets `webhdfsUrl` and
+     * what to check. Not diffed. Defaults to a generic hint.
+     */
+    readonly endpointHint?: pulumi.Input<string>;
+    /**
+     * Named when a delete of a non-empty directory is refused: how the stack turns on
+     * `deleteContents` (e.g. its config key). Not diffed. Defaults to "set deleteContents: true".
+     */
+    readonly deleteContentsHint?: pulumi.Input<string>;
 }
 
 function outputs(i: HdfsDirectoryInputs, st: FileStatus): HdfsDirectoryOutputs {
@@ -180,6 +190,8 @@ export class HdfsDirectory extends pulumi.dynamic.Resource {
             deleteContents: args.deleteContents,
             retryTimeoutSeconds: args.retryTimeoutSeconds,
             providerVersion: args.providerVersion,
+            endpointHint: args.endpointHint,
+            deleteContentsHint: args.deleteContentsHint,
             currentOwner: undefined,
             currentGroup: undefined,
         };

@@ -4,7 +4,15 @@
  * starting NameNode (safe mode, standby); every other `RemoteException` becomes an
  * {@link HdfsDirectoryError} that says what is wrong with the directory and how to fix it.
  */
-import { HttpError, request, type HttpMethod, type RetryPolicy } from "../http";
+import {
+    HttpError,
+    UNREACHABLE_MS,
+    isUnreachable,
+    request,
+    unreachableMessage,
+    type HttpMethod,
+    type RetryPolicy,
+} from "../http";
 
 /** The subset of a WebHDFS `FileStatus` the provider uses. */
 export interface FileStatus {
@@ -23,13 +31,22 @@ export interface WebHdfsTarget {
     readonly path: string;
     /** HDFS user the calls run as. */
     readonly user: string;
-    /** How long to retry while the NameNode starts. */
+    /** How long to retry while the NameNode starts (safe mode, standby). */
     readonly retryTimeoutSeconds: number;
+    /** The config key behind `webhdfsUrl` and what to check when it cannot be reached. */
+    readonly endpointHint?: string;
+    /** How the stack sets `deleteContents` (a config command), named when a delete is refused. */
+    readonly deleteContentsHint?: string;
 }
 
 /** What went wrong, so callers (and tests) can tell the cases apart. */
 export type HdfsDirectoryErrorKind =
-    "unreachable" | "permission-denied" | "not-a-directory" | "not-empty" | "failed";
+    | "unreachable"
+    | "not-webhdfs"
+    | "permission-denied"
+    | "not-a-directory"
+    | "not-empty"
+    | "failed";
 
 /** A WebHDFS failure explained in terms of the directory, with a hint at the fix. */
 export class HdfsDirectoryError extends Error {
@@ -47,6 +64,12 @@ export class HdfsDirectoryError extends Error {
 // Startup conditions of a NameNode that pass on their own: worth waiting for.
 const TRANSIENT = ["SafeModeException", "RetriableException", "StandbyException"];
 
+function webhdfsUrl(t: WebHdfsTarget, op: string, params: Record<string, string> = {}): string {
+    const encoded = t.path.split("/").map(encodeURIComponent).join("/");
+    const query = new URLSearchParams({ op, "user.name": t.user, ...params }).toString();
+    return `${t.webhdfsUrl}/webhdfs/v1${encoded}?${query}`;
+}
+
 async function webhdfs<T>(
     t: WebHdfsTarget,
     method: HttpMethod,
@@ -54,17 +77,17 @@ async function webhdfs<T>(
     params: Record<string, string> = {},
     validStatus?: number[],
 ) {
-    const encoded = t.path.split("/").map(encodeURIComponent).join("/");
-    const query = new URLSearchParams({ op, "user.name": t.user, ...params }).toString();
     const retry: RetryPolicy<T> = {
         deadlineMs: t.retryTimeoutSeconds * 1000,
         statuses: [403],
         isRetryable: (e) => TRANSIENT.includes(String(e.errorCode)),
+        // A NameNode that does not answer at all is not starting up: its HTTP server comes first.
+        unreachableMs: Math.min(UNREACHABLE_MS, t.retryTimeoutSeconds * 1000),
     };
     try {
         return await request<T>({
             method,
-            url: `${t.webhdfsUrl}/webhdfs/v1${encoded}?${query}`,
+            url: webhdfsUrl(t, op, params),
             timeoutMs: 30_000,
             retry,
             validStatus,
@@ -77,12 +100,24 @@ async function webhdfs<T>(
 function explain(e: unknown, t: WebHdfsTarget, op: string): Error {
     if (!(e instanceof HttpError)) return e as Error;
     const at = `HdfsDirectory ${t.path}: ${op}`;
-    if (e.status === undefined) {
+    if (isUnreachable(e)) {
+        const hint =
+            t.endpointHint ??
+            "Is the NameNode running, and is webhdfsUrl reachable from where Pulumi runs? On " +
+                "kind, use the Hdfs component's hostWebhdfsUrl (NodePort), not the in-cluster webhdfsUrl.";
         return new HdfsDirectoryError(
             "unreachable",
-            `${at}: cannot reach WebHDFS at ${t.webhdfsUrl} (${e.code ?? "no response"}). Is the ` +
-                `NameNode running, and is webhdfsUrl reachable from where Pulumi runs? On kind, use ` +
-                `the Hdfs component's hostWebhdfsUrl (NodePort), not the in-cluster webhdfsUrl. [${e.message}]`,
+            `${at}: ${unreachableMessage("WebHDFS", t.webhdfsUrl, e, hint)} [${e.message}]`,
+        );
+    }
+    if (e.status !== undefined && e.errorCode === undefined) {
+        // Every WebHDFS error is a JSON RemoteException; anything else is not the NameNode.
+        const page = e.serverMessage.replace(/\s+/g, " ").slice(0, 200);
+        const check = t.endpointHint ?? "Check webhdfsUrl: the NameNode's HTTP address.";
+        return new HdfsDirectoryError(
+            "not-webhdfs",
+            `${at}: ${e.method} ${e.url} answered ${e.status} with a page that is not WebHDFS's ` +
+                `JSON (${page}): is ${t.webhdfsUrl} not a NameNode's WebHDFS? ${check}`,
         );
     }
     switch (e.errorCode) {
@@ -109,12 +144,12 @@ function explain(e: unknown, t: WebHdfsTarget, op: string): Error {
 /** Delete refused: the directory holds `entries` entries (unknown when the NameNode said so). */
 export function notEmpty(t: WebHdfsTarget, entries: number | undefined): HdfsDirectoryError {
     const count = entries === undefined ? "" : ` (${entries} entries)`;
+    const how = t.deleteContentsHint ?? "set deleteContents: true and run `pulumi up` first";
     return new HdfsDirectoryError(
         "not-empty",
         `HdfsDirectory ${t.path}: refusing to delete a non-empty directory${count}; its data is ` +
-            `kept unless deleteContents is true. To delete it with its contents, set ` +
-            `deleteContents: true and run \`pulumi up\` first; to keep the data and stop managing ` +
-            `it, run \`pulumi state delete <urn>\`.`,
+            `kept unless deleteContents is true. To delete it with its contents, ${how}; to keep ` +
+            `the data and stop managing it, run \`pulumi state delete <urn>\`.`,
     );
 }
 
@@ -129,14 +164,24 @@ export function fileInTheWay(t: WebHdfsTarget, type: string): HdfsDirectoryError
 
 /** GETFILESTATUS; `undefined` when nothing exists at the path. */
 export async function fileStatus(t: WebHdfsTarget): Promise<FileStatus | undefined> {
-    const res = await webhdfs<{ FileStatus: FileStatus }>(
-        t,
-        "GET",
-        "GETFILESTATUS",
-        {},
-        [200, 404],
-    );
-    return res.status === 404 ? undefined : res.data.FileStatus;
+    const res = await webhdfs<{
+        FileStatus?: FileStatus;
+        RemoteException?: { exception?: string };
+    }>(t, "GET", "GETFILESTATUS", {}, [200, 404]);
+    if (res.status === 200 && res.data?.FileStatus) return res.data.FileStatus;
+    // Only the NameNode's own answer means "nothing there": a proxy's or another server's page
+    // (404 or 200) must never make refresh drop the directory from the state.
+    if (res.status === 404 && res.data?.RemoteException?.exception === "FileNotFoundException") {
+        return undefined;
+    }
+    const body = typeof res.data === "string" ? res.data : JSON.stringify(res.data ?? "");
+    const err = new HttpError({
+        method: "GET",
+        url: webhdfsUrl(t, "GETFILESTATUS"),
+        status: res.status,
+        serverMessage: body || `HTTP ${res.status}`,
+    });
+    throw explain(err, t, "GETFILESTATUS");
 }
 
 /**

@@ -37,6 +37,8 @@ export interface ConnectorInputs {
     waitTimeoutSeconds: number;
     settleSeconds: number;
     providerVersion: string;
+    /** Where `connectUrl` comes from and what to check when it cannot be reached (not diffed). */
+    endpointHint?: string;
 }
 
 /** Provider outputs (the state file): inputs minus secret values, plus live status. */

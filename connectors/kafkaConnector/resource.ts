@@ -58,6 +58,11 @@ export interface KafkaConnectorArgs {
      * apply ends: status right after a write still shows the old tasks. Defaults to 3.
      */
     readonly settleSeconds?: pulumi.Input<number>;
+    /**
+     * Named in the error when Connect cannot be reached: the config key that sets `connectUrl` and
+     * what to check (e.g. the kind port mapping). Not diffed. Defaults to a generic hint.
+     */
+    readonly endpointHint?: pulumi.Input<string>;
 }
 
 /** The dynamic provider; every client and credential is created inside the methods. */
@@ -228,6 +233,7 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
                 adoptExisting: args.adoptExisting,
                 waitTimeoutSeconds: args.waitTimeoutSeconds,
                 settleSeconds: args.settleSeconds,
+                endpointHint: args.endpointHint,
                 providerVersion: KAFKA_CONNECTOR_PROVIDER_VERSION,
                 connectorType: undefined,
                 connectorState: undefined,

@@ -3,7 +3,16 @@
  * tell "not found" from "worker still starting", validation with every field error, the state
  * transitions, and the bounded wait that turns a FAILED task into a recorded partial failure.
  */
-import { HttpError, redactText, request, type HttpMethod, type HttpResponse } from "../http";
+import {
+    HttpError,
+    UNREACHABLE_MS,
+    isUnreachable,
+    redactText,
+    request,
+    unreachableMessage,
+    type HttpMethod,
+    type HttpResponse,
+} from "../http";
 import {
     MASKED,
     hashSensitive,
@@ -25,14 +34,23 @@ export interface Ctx {
     readonly deadline: number;
     /** How long a settled or failed status must hold before a wait ends. */
     readonly holdMs: number;
+    /** The config key behind `base` and what to check when it cannot be reached. */
+    readonly endpointHint?: string;
 }
 
 /** The call context for one provider method; the deadline bounds every retry and wait in it. */
 export function ctxOf(
-    p: { connectUrl: string; name: string; waitTimeoutSeconds?: number; settleSeconds?: number },
+    p: {
+        connectUrl: string;
+        name: string;
+        waitTimeoutSeconds?: number;
+        settleSeconds?: number;
+        endpointHint?: string;
+    },
     secrets: string[],
 ): Ctx {
     return {
+        endpointHint: p.endpointHint,
         base: p.connectUrl.replace(/\/+$/, ""),
         name: p.name,
         redact: secrets,
@@ -45,10 +63,21 @@ export function ctxOf(
 export const enc = encodeURIComponent;
 
 /**
+ * How long a non-JSON 404 that looks like Jetty's own page is taken for a starting worker (Connect
+ * serves it for every path until its REST resources register) before it counts as a wrong URL.
+ */
+export const STARTING_404_MS = 60_000;
+
+/** Jetty's default error page, as a starting Connect worker serves it (title or footer). */
+const JETTY_PAGE = /<title>Error 404|jetty/i;
+
+/**
  * One Connect REST call. Retries until the deadline: 409 rebalance conflicts, 500 "rebalance is
- * expected" (what Kafka 4.0 answers while a worker joins), and a 404 that is not Connect's JSON
- * error: a starting worker serves Jetty's HTML 404 for every path before its resources register,
- * which must not be mistaken for "connector not found".
+ * expected" (what Kafka 4.0 answers while a worker joins), and, for {@link STARTING_404_MS}, a
+ * Jetty 404 page: a starting worker serves it for every path before its resources register, which
+ * must not be mistaken for "connector not found". Any other non-JSON 404 (a proxy's page, another
+ * service) fails at once naming the URL; a worker that never answers fails after
+ * {@link UNREACHABLE_MS} with the URL, its config key and a hint.
  */
 export async function call<T>(
     ctx: Ctx,
@@ -62,33 +91,66 @@ export async function call<T>(
     } = {},
 ): Promise<HttpResponse<T>> {
     const remaining = Math.max(1_000, ctx.deadline - Date.now());
-    return request<T>({
-        method,
-        url: `${ctx.base}${path}`,
-        data: opts.data,
-        headers: opts.data === undefined ? undefined : { "Content-Type": "application/json" },
-        // Connect answers "500 Request timed out" after 90 s; wait a little longer than that.
-        timeoutMs: Math.min(95_000, remaining),
-        validStatus: opts.validStatus,
-        redact: ctx.redact,
-        retry: {
-            deadlineMs: remaining,
-            statuses: [404, 409, 500],
-            isRetryable: (e) =>
-                e.status === 404
-                    ? e.errorCode === undefined
-                    : e.status === 409
-                      ? !/already exists/i.test(e.serverMessage)
-                      : /rebalance/i.test(e.serverMessage),
-            // Connect's own errors are JSON with an error_code; a bare 5xx page comes from Jetty
-            // while the worker stops or starts (seen in CI on POST /connectors): the write may or
-            // may not have happened, so re-read before sending it again.
-            isUnknownOutcome: (e) =>
-                e.status !== undefined && e.status >= 500 && e.errorCode === undefined,
-            reconcile: opts.reconcile,
-            onRetry: opts.onRetry,
-        },
-    });
+    try {
+        return await request<T>({
+            method,
+            url: `${ctx.base}${path}`,
+            data: opts.data,
+            headers: opts.data === undefined ? undefined : { "Content-Type": "application/json" },
+            // Connect answers "500 Request timed out" after 90 s; wait a little longer than that.
+            timeoutMs: Math.min(95_000, remaining),
+            validStatus: opts.validStatus,
+            redact: ctx.redact,
+            retry: {
+                deadlineMs: remaining,
+                statuses: [404, 409, 500],
+                isRetryable: (e) =>
+                    e.status === 404
+                        ? e.errorCode === undefined
+                        : e.status === 409
+                          ? !/already exists/i.test(e.serverMessage)
+                          : /rebalance/i.test(e.serverMessage),
+                // Connect's own errors are JSON with an error_code; a bare 5xx page comes from Jetty
+                // while the worker stops or starts (seen in CI on POST /connectors): the write may or
+                // may not have happened, so re-read before sending it again.
+                isUnknownOutcome: (e) =>
+                    e.status !== undefined && e.status >= 500 && e.errorCode === undefined,
+                reconcile: opts.reconcile,
+                onRetry: opts.onRetry,
+                unreachableMs: UNREACHABLE_MS,
+                retryWindowMs: (e) =>
+                    e.status === 404 && e.errorCode === undefined
+                        ? JETTY_PAGE.test(e.serverMessage)
+                            ? STARTING_404_MS
+                            : 0
+                        : undefined,
+            },
+        });
+    } catch (e) {
+        throw explain(ctx, e);
+    }
+}
+
+/** Unreachable worker and foreign 404 pages in terms of the connector, its URL and config key. */
+function explain(ctx: Ctx, e: unknown): unknown {
+    if (e instanceof HttpError && isUnreachable(e)) {
+        const msg = unreachableMessage("Kafka Connect", ctx.base, e, ctx.endpointHint);
+        return new Error(`connector ${ctx.name}: ${msg} [${e.message}]`);
+    }
+    if (e instanceof HttpError && e.status === 404 && e.errorCode === undefined) {
+        const page = e.serverMessage.replace(/\s+/g, " ").slice(0, 200);
+        const check = ctx.endpointHint ?? "Check the Connect REST URL.";
+        const secs = (e.elapsedMs / 1000).toFixed(0);
+        const starting = JETTY_PAGE.test(e.serverMessage)
+            ? ` for ${secs}s: a worker that never finished starting, or`
+            : `:`;
+        return new Error(
+            `connector ${ctx.name}: ${e.method} ${e.url} answered 404 with a page that is not ` +
+                `Kafka Connect's JSON (${page})${starting} is ${ctx.base} not the Connect REST ` +
+                `API? ${check}`,
+        );
+    }
+    return e;
 }
 
 /** The body of `GET /connectors/{name}/status`. */

@@ -22,6 +22,8 @@ export interface TopicInputs {
     sasl?: { mechanism: string; username: string; password: string };
     timeoutSeconds: number;
     providerVersion: string;
+    /** The config key behind `bootstrapServers` and what to check when unreachable (not diffed). */
+    endpointHint?: string;
 }
 
 /** The engine's placeholder for a value not known during preview. */

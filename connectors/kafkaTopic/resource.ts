@@ -56,10 +56,22 @@ export interface KafkaTopicArgs {
     readonly sasl?: pulumi.Input<KafkaSaslArgs>;
     /** Bound on each admin operation, in seconds. Defaults to 60. */
     readonly timeoutSeconds?: pulumi.Input<number>;
+    /**
+     * Named in the error when no broker answers: the config key that sets `bootstrapServers` and
+     * what to check. Not diffed. Defaults to a generic hint.
+     */
+    readonly endpointHint?: pulumi.Input<string>;
 }
 
 /** `configSource` of a config set on the topic itself (DescribeConfigs). */
 const DYNAMIC_TOPIC_CONFIG = 1;
+
+/**
+ * Attempts of the first connection to the bootstrap servers, with kafkajs' backoff from 300 ms
+ * (≈ 10 s in all): a broker that never answers fails fast with its address, config key and a hint,
+ * while the admin operations after it keep the longer retries that wait out a busy cluster.
+ */
+export const CONNECT_RETRIES = 5;
 
 /** Runs `fn` with a connected admin client, created here so nothing is captured in the state. */
 async function withAdmin<T>(
@@ -69,28 +81,69 @@ async function withAdmin<T>(
     // Required here, not imported at module level: see connectors/http.ts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const kafkajs = require("kafkajs") as typeof kafkajsTypes;
-    const kafka = new kafkajs.Kafka({
-        clientId: "pulumi-kafka-topic",
-        brokers: p.bootstrapServers.split(","),
-        ssl: p.ssl,
-        sasl: p.sasl ? ({ ...p.sasl } as kafkajsTypes.SASLOptions) : undefined,
-        connectionTimeout: 10_000,
-        requestTimeout: p.timeoutSeconds * 1000,
-        retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
-        logLevel: kafkajs.logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
+    const client = (retries: number) =>
+        new kafkajs.Kafka({
+            clientId: "pulumi-kafka-topic",
+            brokers: p.bootstrapServers.split(","),
+            ssl: p.ssl,
+            sasl: p.sasl ? ({ ...p.sasl } as kafkajsTypes.SASLOptions) : undefined,
+            connectionTimeout: 10_000,
+            requestTimeout: p.timeoutSeconds * 1000,
+            retry: { retries, initialRetryTime: 300, maxRetryTime: 5_000 },
+            logLevel: kafkajs.logLevel.NOTHING,
+        });
+    const started = Date.now();
+    const probe = client(CONNECT_RETRIES).admin();
+    try {
+        await probe.connect();
+    } catch (e) {
+        throw explainKafkaError(p, e, Date.now() - started);
+    } finally {
+        await probe.disconnect().catch(() => undefined);
+    }
+    const admin = client(8).admin();
     try {
         await admin.connect();
         return await fn(admin);
     } catch (e) {
-        const err = e as Error & { type?: string };
-        if (!err.name?.startsWith("KafkaJS")) throw e;
-        const cause = err.type ? `${err.type}: ${err.message}` : err.message;
-        throw new Error(`topic ${p.name} at ${p.bootstrapServers}: ${err.name}: ${cause}`);
+        throw explainKafkaError(p, e, undefined);
     } finally {
         await admin.disconnect().catch(() => undefined);
     }
+}
+
+/**
+ * A kafkajs error in terms of the topic: a connection failure names the address, the config key
+ * (`endpointHint`) and what to check; `connectMs` is set when the bootstrap servers never answered.
+ */
+export function explainKafkaError(
+    p: TopicInputs,
+    e: unknown,
+    connectMs: number | undefined,
+): unknown {
+    const err = e as Error & { type?: string; cause?: Error };
+    if (!err.name?.startsWith("KafkaJS")) return e;
+    const connection =
+        err.name === "KafkaJSConnectionError" || err.cause?.name === "KafkaJSConnectionError";
+    if (connection) {
+        const code = /\b(E[A-Z]+)\b/.exec(err.message)?.[1] ?? "no connection";
+        const hint = p.endpointHint ?? "Are the brokers running, and reachable from this machine?";
+        if (connectMs !== undefined) {
+            const secs = (connectMs / 1000).toFixed(0);
+            return new Error(
+                `topic ${p.name}: cannot reach Kafka at ${p.bootstrapServers} (${code}, no answer ` +
+                    `within ${secs}s). ${hint} [${err.name}: ${err.message}]`,
+            );
+        }
+        // The bootstrap server answered, so this is a broker address from the cluster metadata.
+        return new Error(
+            `topic ${p.name}: ${p.bootstrapServers} answered, but a broker from the cluster ` +
+                `metadata did not (${err.message}): the brokers' advertised listener for this ` +
+                `machine must resolve and be reachable from here, or the broker went away. ${hint}`,
+        );
+    }
+    const cause = err.type ? `${err.type}: ${err.message}` : err.message;
+    return new Error(`topic ${p.name} at ${p.bootstrapServers}: ${err.name}: ${cause}`);
 }
 
 /** Live partitions, RF and all configs of the topic, or `undefined` when it does not exist. */
@@ -301,6 +354,7 @@ export class KafkaTopic extends pulumi.dynamic.Resource {
                 ssl: args.ssl,
                 sasl: args.sasl ? pulumi.secret(args.sasl) : undefined,
                 timeoutSeconds: args.timeoutSeconds,
+                endpointHint: args.endpointHint,
                 providerVersion: KAFKA_TOPIC_PROVIDER_VERSION,
             },
             {

@@ -2,7 +2,14 @@ import { after, afterEach, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as net from "node:net";
 import { inspect } from "node:util";
-import { HttpError, request, redactText, stripCredentials } from "../../connectors/http";
+import {
+    HttpError,
+    isUnreachable,
+    request,
+    redactText,
+    stripCredentials,
+    unreachableMessage,
+} from "../../connectors/http";
 import { HttpStub } from "../helpers/httpStub";
 
 const fast = { baseDelayMs: 5, maxDelayMs: 20 };
@@ -258,6 +265,81 @@ void describe("request", () => {
             clearTimeout(starter);
             await late?.close();
         }
+    });
+
+    void it("gives up on a server that never answers after unreachableMs, well before the deadline", async () => {
+        const port = await freePort();
+        const err = await rejects(
+            request({
+                method: "GET",
+                url: `http://127.0.0.1:${port}/`,
+                retry: { ...fast, deadlineMs: 60_000, unreachableMs: 200 },
+            }),
+        );
+        assert.equal(err.code, "ECONNREFUSED");
+        assert.ok(isUnreachable(err));
+        assert.ok(err.attempts > 1, `only ${err.attempts} attempt(s)`);
+        assert.match(err.message, /\(gave up after \d+ attempt\(s\) in \d+\.\ds\)$/);
+    });
+
+    void it("keeps retrying a busy answer for the whole deadline despite a short unreachableMs", async () => {
+        stub.route("PUT", "/busy", [
+            { status: 409, body: { error_code: 409, message: "rebalance" } },
+            { status: 409, body: { error_code: 409, message: "rebalance" } },
+            { status: 409, body: { error_code: 409, message: "rebalance" } },
+            { status: 200, body: {}, delayMs: 0 },
+        ]);
+        const res = await request({
+            method: "PUT",
+            url: `${stub.url}/busy`,
+            retry: {
+                baseDelayMs: 150,
+                maxDelayMs: 150,
+                deadlineMs: 10_000,
+                unreachableMs: 1,
+                statuses: [409],
+            },
+        });
+        assert.equal(res.status, 200);
+        assert.equal(stub.calls("PUT", "/busy").length, 4);
+    });
+
+    void it("fails at once on a listed status whose retryWindowMs is 0", async () => {
+        stub.route("GET", "/page", [{ status: 404, body: "<html>not here</html>" }]);
+        const err = await rejects(
+            request({
+                method: "GET",
+                url: `${stub.url}/page`,
+                retry: { ...fast, statuses: [404], retryWindowMs: () => 0 },
+            }),
+        );
+        assert.equal(err.status, 404);
+        assert.equal(err.attempts, 1);
+        assert.equal(stub.calls("GET", "/page").length, 1);
+        assert.ok(!isUnreachable(err));
+    });
+
+    void it("words an unreachable service with its URL, wait, code and hint", async () => {
+        const port = await freePort();
+        const err = await rejects(
+            request({
+                method: "GET",
+                url: `http://user:pw@127.0.0.1:${port}/x`,
+                retry: { ...fast, unreachableMs: 50 },
+            }),
+        );
+        const msg = unreachableMessage(
+            "Kafka Connect",
+            `http://user:pw@127.0.0.1:${port}`,
+            err,
+            "Config key: connect.url.",
+        );
+        assert.match(
+            msg,
+            new RegExp(
+                `^cannot reach Kafka Connect at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED, no answer within \\d+\\.\\ds\\)\\. Config key: connect\\.url\\.$`,
+            ),
+        );
     });
 
     void it("fails with the network code when no retry policy is given", async () => {

@@ -450,12 +450,79 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
             m.hdfsDirectoryProvider.create(inputs({ webhdfsUrl: url, retryTimeoutSeconds: 1 })),
         );
         assert.equal(err.kind, "unreachable");
+        assert.match(
+            err.message,
+            new RegExp(
+                `^HdfsDirectory ${PATH}: GETFILESTATUS: cannot reach WebHDFS at ${url} \\(ECONNREFUSED, no answer within \\d+\\.\\ds\\)\\. Is the NameNode running, and is webhdfsUrl reachable from where Pulumi runs\\? On kind, use the Hdfs component's hostWebhdfsUrl \\(NodePort\\), not the in-cluster webhdfsUrl\\. \\[GET `,
+            ),
+        );
+    });
+
+    void it("gives up on a NameNode that never answers after 15 s at most, naming the config key", async () => {
+        const url = `http://127.0.0.1:${await closedPort()}`;
+        const hint =
+            "Config key: hdfs.webhdfsNodePort (localhost:30870). Is the kind cluster running?";
+        const err = await rejects(
+            m.hdfsDirectoryProvider.read!(
+                PATH,
+                state({ webhdfsUrl: url, retryTimeoutSeconds: 3600, endpointHint: hint }),
+            ),
+        );
+        assert.equal(err.kind, "unreachable");
+        // The 3600 s NameNode start-up window does not apply to a server that never answers.
+        const waited = Number(/no answer within (\d+\.\d)s/.exec(err.message)?.[1]);
+        assert.ok(waited <= 15, err.message);
         assert.ok(
             err.message.startsWith(
-                `HdfsDirectory ${PATH}: GETFILESTATUS: cannot reach WebHDFS at ${url} (ECONNREFUSED). Is the NameNode running, and is webhdfsUrl reachable from where Pulumi runs? On kind, use the Hdfs component's hostWebhdfsUrl (NodePort), not the in-cluster webhdfsUrl.`,
+                `HdfsDirectory ${PATH}: GETFILESTATUS: cannot reach WebHDFS at ${url} (ECONNREFUSED, no answer within `,
             ),
             err.message,
         );
+        assert.ok(err.message.includes(`s). ${hint} [GET ${url}/webhdfs/v1${PATH}?`), err.message);
+    });
+
+    const proxyPage: StubReply = {
+        status: 404,
+        headers: { "Content-Type": "text/html" },
+        body: "<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
+    };
+
+    void it("keeps the directory in state when refresh gets a 404 page that is not WebHDFS (wrong URL)", async () => {
+        serve(PATH, { GETFILESTATUS: [proxyPage] });
+        const hint = "Config key: hdfs.webhdfsUrl. Is it right?";
+        const err = await rejects(
+            m.hdfsDirectoryProvider.read!(PATH, state({ endpointHint: hint })),
+        );
+        assert.equal(err.kind, "not-webhdfs");
+        assert.equal(
+            err.message,
+            `HdfsDirectory ${PATH}: GETFILESTATUS: GET ${stub.url}/webhdfs/v1${PATH}?op=GETFILESTATUS&user.name=hdfs answered 404 with a page that is not WebHDFS's JSON (<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>): is ${stub.url} not a NameNode's WebHDFS? ${hint}`,
+        );
+        assert.deepEqual(calls(), ["GET GETFILESTATUS"]);
+    });
+
+    void it("refuses to create when a 404 page that is not WebHDFS answers, and sends no MKDIRS", async () => {
+        serve(PATH, { GETFILESTATUS: [proxyPage], MKDIRS: [bool(true)] });
+        const err = await rejects(m.hdfsDirectoryProvider.create(inputs()));
+        assert.equal(err.kind, "not-webhdfs");
+        assert.deepEqual(calls(), ["GET GETFILESTATUS"]);
+    });
+
+    void it("does not delete on a 200 page that is not WebHDFS (a login page)", async () => {
+        serve(PATH, { GETFILESTATUS: [{ status: 200, body: "<html>Sign in</html>" }] });
+        const err = await rejects(m.hdfsDirectoryProvider.delete!(PATH, state()));
+        assert.equal(err.kind, "not-webhdfs");
+        assert.match(
+            err.message,
+            /answered 200 with a page that is not WebHDFS's JSON \(<html>Sign in<\/html>\)/,
+        );
+        assert.deepEqual(calls(), ["GET GETFILESTATUS"]);
+    });
+
+    void it("still reports a directory gone on the NameNode's own FileNotFoundException", async () => {
+        serve(PATH, { GETFILESTATUS: [missing] });
+        const res = await m.hdfsDirectoryProvider.read!(PATH, state());
+        assert.deepEqual(res, {});
     });
 
     void it("reads drift in permission and declared owner, and returns the live values as inputs", async () => {
@@ -517,6 +584,20 @@ void describe("HdfsDirectory provider against a stubbed WebHDFS", () => {
         assert.equal(
             err.message,
             `HdfsDirectory ${PATH}: refusing to delete a non-empty directory (3 entries); its data is kept unless deleteContents is true. To delete it with its contents, set deleteContents: true and run \`pulumi up\` first; to keep the data and stop managing it, run \`pulumi state delete <urn>\`.`,
+        );
+        assert.deepEqual(calls(), ["GET GETFILESTATUS"]);
+    });
+
+    void it("names the stack's config key when it refuses to delete a non-empty directory", async () => {
+        serve(PATH, { GETFILESTATUS: [status({ childrenNum: 2 })] });
+        const hint =
+            "run `pulumi config set --path pipelines.deleteDataOnDestroy true` and `pulumi up` first";
+        const err = await rejects(
+            m.hdfsDirectoryProvider.delete!(PATH, state({ deleteContentsHint: hint })),
+        );
+        assert.equal(
+            err.message,
+            `HdfsDirectory ${PATH}: refusing to delete a non-empty directory (2 entries); its data is kept unless deleteContents is true. To delete it with its contents, run \`pulumi config set --path pipelines.deleteDataOnDestroy true\` and \`pulumi up\` first; to keep the data and stop managing it, run \`pulumi state delete <urn>\`.`,
         );
         assert.deepEqual(calls(), ["GET GETFILESTATUS"]);
     });

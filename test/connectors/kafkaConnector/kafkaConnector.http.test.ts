@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import * as net from "node:net";
 import {
     checkConnector,
     kafkaConnectorProvider as provider,
@@ -512,6 +513,48 @@ void describe("KafkaConnector provider over HTTP", () => {
         const read = await provider.read!("sink", outs);
         assert.equal(read.id, "sink");
         assert.equal(stub.calls("GET", "/connectors/sink/config").length - before, 3);
+    });
+
+    void it("fails at once naming the URL on a 404 page that is not Connect's, and keeps the connector on refresh", async () => {
+        const outs = await created();
+        const proxy: StubReply = {
+            status: 404,
+            headers: { "Content-Type": "text/html" },
+            body: "<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
+        };
+        const before = stub.calls("GET", "/connectors/sink/config").length;
+        stub.route("GET", "/connectors/sink/config", [proxy]);
+        const hint = "Config key: connect.url. Is it right?";
+        const err = await rejects(provider.read!("sink", { ...outs, endpointHint: hint }));
+        assert.equal(
+            err.message,
+            `connector sink: GET ${stub.url}/connectors/sink/config answered 404 with a page that is not Kafka Connect's JSON (<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>): is ${stub.url} not the Connect REST API? ${hint}`,
+        );
+        assert.equal(stub.calls("GET", "/connectors/sink/config").length - before, 1);
+    });
+
+    void it("fails within 15 s naming the URL, its config key and a hint when no worker answers", async () => {
+        const srv = net.createServer();
+        await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+        const port = (srv.address() as net.AddressInfo).port;
+        await new Promise<void>((r) => srv.close(() => r()));
+        const url = `http://127.0.0.1:${port}`;
+        const hint = "Config key: connect.nodePort (localhost:30083). Is the kind cluster running?";
+        const err = await rejects(
+            provider.create(
+                desired({ connectUrl: url, endpointHint: hint, waitTimeoutSeconds: 300 }),
+            ),
+        );
+        assert.ok(
+            err.message.startsWith(
+                `connector sink: cannot reach Kafka Connect at ${url} (ECONNREFUSED, no answer within `,
+            ),
+            err.message,
+        );
+        assert.ok(err.message.includes(`s). ${hint} [PUT ${url}/connector-plugins/`), err.message);
+        // The 300 s wait for a busy worker does not apply to one that never answers.
+        const waited = Number(/no answer within (\d+\.\d)s/.exec(err.message)?.[1]);
+        assert.ok(waited <= 15, err.message);
     });
 
     void it("reports a connector deleted out of band as gone (404)", async () => {

@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import * as net from "node:net";
 import {
     checkTopic,
+    explainKafkaError,
     diffTopic,
     kafkaTopicProvider,
     mergeTopicConfigs,
@@ -175,5 +177,61 @@ void describe("mergeTopicConfigs", () => {
             { "retention.ms": "2" },
         );
         assert.deepEqual(merged, { "retention.ms": "2", "segment.bytes": "1048576" });
+    });
+});
+
+void describe("KafkaTopic connection errors", () => {
+    const hint =
+        "Config key: kafka.externalNodePort (localhost:30092). Is the kind cluster running?";
+
+    void it("fails fast naming the bootstrap servers, the config key and a hint when no broker answers", async () => {
+        const srv = net.createServer();
+        await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+        const port = (srv.address() as net.AddressInfo).port;
+        await new Promise<void>((r) => srv.close(() => r()));
+        const p = topic({ bootstrapServers: `127.0.0.1:${port}`, endpointHint: hint });
+        const err = await kafkaTopicProvider.create(p).then(
+            () => assert.fail("expected a failure"),
+            (e: Error) => e,
+        );
+        assert.match(
+            err.message,
+            new RegExp(
+                `^topic power-readings: cannot reach Kafka at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED, no answer within \\d+s\\)\\. ${hint.replace(/[().?]/g, "\\$&")} \\[KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\]$`,
+            ),
+        );
+    });
+
+    const connectionError = Object.assign(
+        new Error("Connection error: getaddrinfo ENOTFOUND kafka-controller-0.kafka-headless"),
+        { name: "KafkaJSNumberOfRetriesExceeded", cause: { name: "KafkaJSConnectionError" } },
+    );
+    const cases: [string, unknown, number | undefined, string][] = [
+        [
+            "an advertised broker this machine cannot reach",
+            connectionError,
+            undefined,
+            `topic power-readings: kafka:9092 answered, but a broker from the cluster metadata did not (Connection error: getaddrinfo ENOTFOUND kafka-controller-0.kafka-headless): the brokers' advertised listener for this machine must resolve and be reachable from here, or the broker went away. ${hint}`,
+        ],
+        [
+            "a broker error with its type",
+            Object.assign(new Error("Topic with this name already exists"), {
+                name: "KafkaJSProtocolError",
+                type: "TOPIC_ALREADY_EXISTS",
+            }),
+            undefined,
+            "topic power-readings at kafka:9092: KafkaJSProtocolError: TOPIC_ALREADY_EXISTS: Topic with this name already exists",
+        ],
+    ];
+    for (const [label, error, connectMs, message] of cases) {
+        void it(`explains ${label}`, () => {
+            const e = explainKafkaError(topic({ endpointHint: hint }), error, connectMs);
+            assert.equal((e as Error).message, message);
+        });
+    }
+
+    void it("passes errors that are not kafkajs' through unchanged", () => {
+        const e = new TypeError("boom");
+        assert.equal(explainKafkaError(topic(), e, 1000), e);
     });
 });
