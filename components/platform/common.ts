@@ -43,11 +43,36 @@ export function appLabels(instance: string, component: string): Record<string, s
     };
 }
 
-/** Kubernetes `resources` block from a {@link ResourceSpec}. */
-export function toResources(spec: ResourceSpec): k8s.types.input.core.v1.ResourceRequirements {
+/** Ephemeral storage (container writable layer, logs, emptyDirs) of one container. */
+export interface EphemeralStorageSpec {
+    /** Requested ephemeral storage. */
+    readonly request: string;
+    /** Limit; the kubelet evicts the pod above it. */
+    readonly limit: string;
+}
+
+/** Default ephemeral storage: logs and scratch files; workloads that spill more pass their own. */
+export const DEFAULT_EPHEMERAL_STORAGE: EphemeralStorageSpec = { request: "256Mi", limit: "2Gi" };
+
+/**
+ * Kubernetes `resources` block from a {@link ResourceSpec}, with ephemeral-storage requests and
+ * limits so a runaway log or scratch directory evicts its own pod instead of filling the node.
+ */
+export function toResources(
+    spec: ResourceSpec,
+    ephemeral: EphemeralStorageSpec = DEFAULT_EPHEMERAL_STORAGE,
+): k8s.types.input.core.v1.ResourceRequirements {
     return {
-        requests: { cpu: spec.cpuRequest, memory: spec.memoryRequest },
-        limits: { cpu: spec.cpuLimit, memory: spec.memoryLimit },
+        requests: {
+            cpu: spec.cpuRequest,
+            memory: spec.memoryRequest,
+            "ephemeral-storage": ephemeral.request,
+        },
+        limits: {
+            cpu: spec.cpuLimit,
+            memory: spec.memoryLimit,
+            "ephemeral-storage": ephemeral.limit,
+        },
     };
 }
 
@@ -82,16 +107,124 @@ export function tcpProbe(
     };
 }
 
-/** Pod security context for images that run as a fixed non-root user. */
+/**
+ * Pod label the Kafka chart's NetworkPolicy admits on the client listener
+ * (`<fullname>-client: "true"` with `networkPolicy.allowExternal: false`).
+ */
+export const KAFKA_CLIENT_POD_LABEL: Record<string, string> = { "kafka-client": "true" };
+
+/** Requests/limits of short init containers (copying a config directory). */
+export const INIT_RESOURCES: ResourceSpec = {
+    cpuRequest: "10m",
+    memoryRequest: "32Mi",
+    cpuLimit: "200m",
+    memoryLimit: "128Mi",
+};
+
+/** The seccomp profile Pod Security "restricted" requires (the container runtime's default). */
+export const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
+
+/**
+ * Pod security context for images that run as a fixed non-root user, passing the Pod Security
+ * Standards "restricted" profile the namespace enforces (non-root, RuntimeDefault seccomp).
+ */
 export function nonRootPod(uid: number, fsGroup = uid): k8s.types.input.core.v1.PodSecurityContext {
-    return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup };
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup,
+        seccompProfile: RUNTIME_DEFAULT_SECCOMP,
+    };
 }
 
 /** Container security context: no privilege escalation, all capabilities dropped. */
 export const restrictedContainer: k8s.types.input.core.v1.SecurityContext = {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
+    seccompProfile: RUNTIME_DEFAULT_SECCOMP,
 };
+
+/** {@link restrictedContainer} with a read-only root filesystem: writes go to emptyDirs only. */
+export const readOnlyContainer: k8s.types.input.core.v1.SecurityContext = {
+    ...restrictedContainer,
+    readOnlyRootFilesystem: true,
+};
+
+/** A size-limited emptyDir for a read-only container's scratch or generated-config directory. */
+export function scratchVolume(name: string, sizeLimit = "1Gi"): k8s.types.input.core.v1.Volume {
+    return { name, emptyDir: { sizeLimit } };
+}
+
+/**
+ * The workload's own ServiceAccount, with no API token mounted (no workload of the platform talks
+ * to the Kubernetes API), so pods never run as the namespace's `default` account.
+ */
+export function workloadServiceAccount(
+    name: string,
+    namespace: pulumi.Input<string>,
+    labels: Record<string, string>,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
+    const account = new k8s.core.v1.ServiceAccount(
+        name,
+        {
+            metadata: { name, namespace, labels },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    return account.metadata.name;
+}
+
+/**
+ * Scheduling rules that keep replicas apart: at most one per node (required, so a node drain or
+ * loss takes one replica at most) and spread over zones where the nodes carry zone labels.
+ */
+export function spreadReplicas(selector: Record<string, string>): {
+    affinity: k8s.types.input.core.v1.Affinity;
+    topologySpreadConstraints: k8s.types.input.core.v1.TopologySpreadConstraint[];
+} {
+    return {
+        affinity: {
+            podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                        topologyKey: "kubernetes.io/hostname",
+                        labelSelector: { matchLabels: selector },
+                    },
+                ],
+            },
+        },
+        // ScheduleAnyway: nodes without the zone label (kind, single-zone clusters) still schedule.
+        topologySpreadConstraints: [
+            {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+            },
+        ],
+    };
+}
+
+/** A PodDisruptionBudget letting voluntary disruptions (drains) take one pod of `selector` at a time. */
+export function disruptionBudget(
+    name: string,
+    namespace: pulumi.Input<string>,
+    labels: Record<string, string>,
+    selector: Record<string, string>,
+    parent: pulumi.Resource,
+): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        {
+            metadata: { name, namespace, labels },
+            spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+        },
+        { parent },
+    );
+}
 
 /** How a workload gets its image: an existing reference, or a build of the Dockerfile beside it. */
 export interface ImageSource {
@@ -145,16 +278,35 @@ export interface HttpWorkloadArgs {
     readonly port: number;
     /** NodePort to expose the port on (kind maps it to localhost); unset = ClusterIP. */
     readonly nodePort?: number;
+    /** Extra pod labels (not part of the selector), e.g. the Kafka chart's client label. */
+    readonly podLabels?: Record<string, string>;
+    /** Containers run before the server (e.g. seeding an emptyDir). Defaults to none. */
+    readonly initContainers?: k8s.types.input.core.v1.Container[];
+    /**
+     * Keep replicas on separate nodes (required anti-affinity, zone spread) and guard them with a
+     * PodDisruptionBudget. Defaults to false.
+     */
+    readonly highlyAvailable?: boolean;
 }
 
 /**
- * A Deployment serving HTTP on one port, and a Service in front of it (NodePort when asked).
- * Returns the in-cluster URL, resolved once the Service exists.
+ * A Deployment serving HTTP on one port, with its own token-less ServiceAccount, and a Service in
+ * front of it (NodePort when asked). Returns the in-cluster URL, resolved once the Service exists.
  */
 export function httpWorkload(
     args: HttpWorkloadArgs,
     parent: pulumi.Resource,
 ): pulumi.Output<string> {
+    const serviceAccountName = workloadServiceAccount(
+        args.name,
+        args.namespace,
+        args.labels,
+        parent,
+    );
+    const spread = args.highlyAvailable ? spreadReplicas(args.labels) : undefined;
+    if (args.highlyAvailable) {
+        disruptionBudget(args.name, args.namespace, args.labels, args.labels, parent);
+    }
     const deployment = new k8s.apps.v1.Deployment(
         args.name,
         {
@@ -163,9 +315,14 @@ export function httpWorkload(
                 replicas: args.replicas ?? 1,
                 selector: { matchLabels: args.labels },
                 template: {
-                    metadata: { labels: args.labels },
+                    metadata: { labels: { ...args.podLabels, ...args.labels } },
                     spec: {
+                        serviceAccountName,
+                        automountServiceAccountToken: false,
                         securityContext: args.podSecurityContext,
+                        affinity: spread?.affinity,
+                        topologySpreadConstraints: spread?.topologySpreadConstraints,
+                        initContainers: args.initContainers,
                         containers: [
                             {
                                 ...args.container,

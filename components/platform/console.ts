@@ -2,12 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ImageRef,
+    KAFKA_CLIENT_POD_LABEL,
     ResourceSpec,
     appLabels,
     httpProbe,
     httpWorkload,
     imageName,
-    restrictedContainer,
+    nonRootPod,
+    readOnlyContainer,
+    scratchVolume,
+    tcpProbe,
     toResources,
 } from "./common";
 
@@ -77,16 +81,20 @@ export class Console extends pulumi.ComponentResource {
                 name,
                 namespace: args.namespace,
                 labels,
-                podSecurityContext: { runAsNonRoot: true, runAsUser: 99, runAsGroup: 99 },
+                podSecurityContext: nonRootPod(99),
+                podLabels: KAFKA_CLIENT_POD_LABEL,
                 container: {
                     name: "console",
                     image: imageName(args.image),
                     env: consoleEnv(args),
-                    resources: toResources(args.resources),
+                    resources: toResources(args.resources, { request: "64Mi", limit: "512Mi" }),
                     readinessProbe: httpProbe("/admin/health", "http", 5),
-                    livenessProbe: httpProbe("/admin/health", "http", 30, 20),
-                    securityContext: restrictedContainer,
+                    // Health includes reaching Kafka; a broker outage must not restart the UI.
+                    livenessProbe: tcpProbe("http", 30, 20),
+                    securityContext: readOnlyContainer,
+                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 },
+                volumes: [scratchVolume("tmp", "256Mi")],
                 portName: "http",
                 port: CONSOLE_PORT,
                 nodePort: args.nodePort,

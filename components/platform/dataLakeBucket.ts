@@ -7,6 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appLabels } from "./common";
 
+/** Key of the AWS shared-credentials file (INI `[default]` profile) in the credentials Secret. */
+export const AWS_CREDENTIALS_FILE_KEY = "credentials";
 /** One lifecycle rule of the bucket. */
 export interface LifecycleRuleArgs {
     /** Rule id, unique within the bucket. */
@@ -292,6 +294,11 @@ export class DataLakeBucket extends pulumi.ComponentResource {
                 stringData: {
                     AWS_ACCESS_KEY_ID: pulumi.secret(key.id),
                     AWS_SECRET_ACCESS_KEY: pulumi.secret(key.secret),
+                    // The same key as an AWS shared-credentials file, which Connect mounts
+                    // read-only: the worker never holds it in its environment.
+                    [AWS_CREDENTIALS_FILE_KEY]: pulumi.secret(
+                        pulumi.interpolate`[default]\naws_access_key_id = ${key.id}\naws_secret_access_key = ${key.secret}\n`,
+                    ),
                 },
             },
             child,

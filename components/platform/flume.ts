@@ -6,13 +6,16 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    KAFKA_CLIENT_POD_LABEL,
     appLabels,
     httpProbe,
     nonRootPod,
+    readOnlyContainer,
     resolveImage,
-    restrictedContainer,
+    scratchVolume,
     tcpProbe,
     toResources,
+    workloadServiceAccount,
     type ImageSource,
     type ResourceSpec,
 } from "./common";
@@ -146,7 +149,7 @@ export class Flume extends pulumi.ComponentResource {
 
         const volumes: k8s.types.input.core.v1.Volume[] = [
             { name: "config", configMap: { name: config.metadata.name } },
-            { name: "tmp", emptyDir: {} },
+            scratchVolume("tmp"),
         ];
         const mounts: k8s.types.input.core.v1.VolumeMount[] = [
             { name: "config", mountPath: "/etc/flume", readOnly: true },
@@ -185,6 +188,7 @@ export class Flume extends pulumi.ComponentResource {
         const listens = agent.source.type === "kafka" ? undefined : agent.source.port;
         if (listens !== undefined) ports.push({ name: "source", containerPort: listens });
 
+        const serviceAccountName = workloadServiceAccount(base, args.namespace, labels, this);
         const deployment = new k8s.apps.v1.Deployment(
             base,
             {
@@ -196,8 +200,10 @@ export class Flume extends pulumi.ComponentResource {
                         type: agent.channel.type === "file" ? "Recreate" : "RollingUpdate",
                     },
                     template: {
-                        metadata: { labels },
+                        metadata: { labels: { ...KAFKA_CLIENT_POD_LABEL, ...labels } },
                         spec: {
+                            serviceAccountName,
+                            automountServiceAccountToken: false,
                             securityContext: nonRootPod(FLUME_UID),
                             containers: [
                                 {
@@ -214,11 +220,9 @@ export class Flume extends pulumi.ComponentResource {
                                     ports,
                                     volumeMounts: mounts,
                                     resources: toResources(args.resources ?? DEFAULT_RESOURCES),
-                                    securityContext: {
-                                        ...restrictedContainer,
-                                        readOnlyRootFilesystem: true,
-                                    },
-                                    livenessProbe: httpProbe("/metrics", "metrics", 60, 20),
+                                    securityContext: readOnlyContainer,
+                                    // Alive while the metrics server listens; readiness asks it.
+                                    livenessProbe: tcpProbe("metrics", 60, 20),
                                     readinessProbe:
                                         listens === undefined
                                             ? httpProbe("/metrics", "metrics", 20)

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appLabels } from "./common";
+import { appLabels, disruptionBudget, workloadServiceAccount } from "./common";
 import type { HdfsArgs } from "./hdfs/args";
 import { resolveHdfsSettings, validateHdfsSettings } from "./hdfs/settings";
 import { coreSiteXml, HDFS_LAYOUT, hdfsSiteXml } from "./hdfs/siteXml";
@@ -92,11 +92,18 @@ export class Hdfs extends pulumi.ComponentResource {
         const dnHeadless = service(names.datanodeHeadless, "datanode", specs.datanodeHeadless);
         if (specs.webhdfs) service(names.webhdfs, "namenode", specs.webhdfs);
 
+        const account = (role: HdfsRole, objectName: string) =>
+            workloadServiceAccount(objectName, ns, hdfsLabels(name, role), this);
         const namenode = new k8s.apps.v1.StatefulSet(
             names.namenode,
             {
                 metadata: meta(names.namenode, "namenode"),
-                spec: namenodeStatefulSetSpec(name, s, config.metadata.name),
+                spec: namenodeStatefulSetSpec(
+                    name,
+                    s,
+                    config.metadata.name,
+                    account("namenode", names.namenode),
+                ),
             },
             { parent: this, dependsOn: [nnHeadless] },
         );
@@ -106,9 +113,22 @@ export class Hdfs extends pulumi.ComponentResource {
             names.datanode,
             {
                 metadata: meta(names.datanode, "datanode"),
-                spec: datanodeStatefulSetSpec(name, s, config.metadata.name),
+                spec: datanodeStatefulSetSpec(
+                    name,
+                    s,
+                    config.metadata.name,
+                    account("datanode", names.datanode),
+                ),
             },
             { parent: this, dependsOn: [dnHeadless, nnService, namenode] },
+        );
+        // A drain takes one DataNode at a time: with replication 3 every block stays readable.
+        disruptionBudget(
+            names.datanode,
+            ns,
+            hdfsLabels(name, "datanode"),
+            hdfsLabels(name, "datanode"),
+            this,
         );
 
         const nnSvcHost = pulumi.interpolate`${nnService.metadata.name}.${ns}.svc.cluster.local`;

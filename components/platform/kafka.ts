@@ -121,8 +121,28 @@ export function buildKafkaValues(
             persistence: { size: args.storageSize ?? "8Gi", storageClass: args.storageClass ?? "" },
             // Kafka's page cache needs headroom: heap at half of the memory limit.
             heapOpts: "-XX:InitialRAMPercentage=50 -XX:MaxRAMPercentage=50",
+            // One node per Kubernetes node (the chart's default is a weight-1 preference): with
+            // min.insync.replicas 2 of 3, one drain or node loss never stops writes.
+            podAntiAffinityPreset: "hard",
+            topologySpreadConstraints: [
+                {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: {
+                        matchLabels: {
+                            "app.kubernetes.io/instance": inputs.fullname,
+                            "app.kubernetes.io/name": "kafka",
+                            "app.kubernetes.io/component": "controller-eligible",
+                        },
+                    },
+                },
+            ],
+            // The chart's PDB over the combined nodes: one voluntary disruption at a time.
+            pdb: { create: true, maxUnavailable: 1 },
         },
-        broker: { replicaCount: 0 },
+        // No broker-only nodes: their PDB would select nothing.
+        broker: { replicaCount: 0, pdb: { create: false } },
         overrideConfiguration: {
             "auto.create.topics.enable": String(args.autoCreateTopics ?? false),
             "default.replication.factor": String(rf),
@@ -139,7 +159,8 @@ export function buildKafkaValues(
             jmx: { enabled: args.metrics ?? false, image: imageValues(args.images.jmxExporter) },
         },
         // Topics are KafkaTopic resources; the chart's provisioning Job relies on Helm hooks.
-        provisioning: { enabled: false },
+        // Its ServiceAccount is rendered even with the Job off: drop it too.
+        provisioning: { enabled: false, serviceAccount: { create: false } },
         externalAccess:
             external === undefined
                 ? { enabled: false }

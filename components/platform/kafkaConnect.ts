@@ -2,15 +2,20 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    INIT_RESOURCES,
     ImageSource,
+    KAFKA_CLIENT_POD_LABEL,
     ResourceSpec,
     appLabels,
     httpProbe,
     httpWorkload,
+    nonRootPod,
+    readOnlyContainer,
     resolveImage,
-    restrictedContainer,
+    scratchVolume,
     toResources,
 } from "./common";
+import { AWS_CREDENTIALS_FILE_KEY } from "./dataLakeBucket";
 
 /** Arguments for {@link KafkaConnect}. */
 export interface KafkaConnectArgs extends ImageSource {
@@ -38,7 +43,7 @@ export interface KafkaConnectArgs extends ImageSource {
     readonly hadoopConfigMapName?: pulumi.Input<string>;
     /** Secret holding the Postgres password under `password`, exposed as `POSTGRES_PASSWORD` for `${env:POSTGRES_PASSWORD}` placeholders. */
     readonly postgresPasswordSecretName?: pulumi.Input<string>;
-    /** Secret with `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for the S3 sink, exposed as env. */
+    /** Secret with the S3 sink's AWS shared-credentials file (`credentials` key), mounted read-only. */
     readonly awsCredentialsSecretName?: pulumi.Input<string>;
 }
 
@@ -46,6 +51,18 @@ export interface KafkaConnectArgs extends ImageSource {
 export const CONNECT_PORT = 8083;
 
 const SASL_PASSWORD_ENV = "KAFKA_SASL_PASSWORD";
+
+/** The only directory `${file:...}` placeholders may read: Secrets mounted for connectors. */
+export const CONNECT_SECRETS_DIR = "/etc/connect/secrets";
+
+/** Environment variables `${env:...}` placeholders may read (KIP-887 allowlist). */
+export const CONNECTOR_ENV_ALLOWLIST: readonly string[] = ["POSTGRES_PASSWORD"];
+
+/** Where the S3 sink's AWS shared-credentials file is mounted (outside the allowed paths). */
+export const AWS_CREDENTIALS_PATH = "/etc/connect/aws/credentials";
+
+/** Config directory the image's entrypoint renders the worker properties into. */
+const CONNECT_CONFIG_DIR = "/etc/kafka-connect";
 
 /**
  * Worker settings as the environment of Confluent's image (`CONNECT_*` → worker properties).
@@ -79,17 +96,27 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
             name: "CONNECT_PLUGIN_PATH",
             value: "/usr/share/java,/usr/share/confluent-hub-components",
         },
-        // Connector configs can reference ${file:...} and ${env:...} instead of carrying secrets.
+        // Connector configs can reference ${file:...} and ${env:...} instead of carrying secrets,
+        // but only what is meant for connectors: files under CONNECT_SECRETS_DIR (KIP-993) and
+        // the allowlisted variables (KIP-887). Anyone able to POST a connector could otherwise
+        // resolve the worker's own credentials into a config pointing at a host they control.
         { name: "CONNECT_CONFIG_PROVIDERS", value: "file,env" },
         {
             name: "CONNECT_CONFIG_PROVIDERS_FILE_CLASS",
             value: "org.apache.kafka.common.config.provider.FileConfigProvider",
         },
+        { name: "CONNECT_CONFIG_PROVIDERS_FILE_PARAM_ALLOWED_PATHS", value: CONNECT_SECRETS_DIR },
         {
             name: "CONNECT_CONFIG_PROVIDERS_ENV_CLASS",
             value: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         },
+        {
+            name: "CONNECT_CONFIG_PROVIDERS_ENV_PARAM_ALLOWLIST_PATTERN",
+            value: `^(${CONNECTOR_ENV_ALLOWLIST.join("|")})$`,
+        },
         { name: "KAFKA_HEAP_OPTS", value: "-XX:InitialRAMPercentage=50 -XX:MaxRAMPercentage=75" },
+        // kafka-run-class creates $LOG_DIR (default /usr/logs): keep it on the scratch volume.
+        { name: "LOG_DIR", value: "/tmp/logs" },
     ];
     if (protocol !== "PLAINTEXT") {
         env.push({
@@ -112,6 +139,10 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
                 { name: `${prefix}SASL_JAAS_CONFIG`, value: jaas },
             );
         }
+    }
+    if (args.awsCredentialsSecretName !== undefined) {
+        // The S3 sink's AWS SDK (v1) reads the mounted shared-credentials file.
+        env.push({ name: "AWS_CREDENTIAL_PROFILES_FILE", value: AWS_CREDENTIALS_PATH });
     }
     if (args.postgresPasswordSecretName !== undefined) {
         // Seed 004's connectors say ${env:POSTGRES_PASSWORD}: Connect stores the placeholder, the
@@ -163,11 +194,34 @@ export class KafkaConnect extends pulumi.ComponentResource {
             this,
         );
 
-        const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
-        const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+        // Read-only root: the entrypoint renders the worker properties into an emptyDir seeded
+        // with the image's own config directory; logs and plugin scratch files go to /tmp.
+        const volumes: k8s.types.input.core.v1.Volume[] = [
+            scratchVolume("tmp"),
+            scratchVolume("config", "64Mi"),
+        ];
+        const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "config", mountPath: CONNECT_CONFIG_DIR },
+        ];
         if (args.hadoopConfigMapName !== undefined) {
             volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
             mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
+        }
+        if (args.awsCredentialsSecretName !== undefined) {
+            volumes.push({
+                name: "aws",
+                secret: {
+                    secretName: args.awsCredentialsSecretName,
+                    items: [{ key: AWS_CREDENTIALS_FILE_KEY, path: "credentials" }],
+                    defaultMode: 0o440,
+                },
+            });
+            mounts.push({
+                name: "aws",
+                mountPath: path.posix.dirname(AWS_CREDENTIALS_PATH),
+                readOnly: true,
+            });
         }
 
         this.url = httpWorkload(
@@ -176,20 +230,28 @@ export class KafkaConnect extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 labels,
                 replicas: args.replicas,
-                podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+                podSecurityContext: nonRootPod(1000),
+                podLabels: KAFKA_CLIENT_POD_LABEL,
+                highlyAvailable: true,
+                initContainers: [
+                    {
+                        name: "seed-config",
+                        image: this.image,
+                        command: ["sh", "-c", `cp -a ${CONNECT_CONFIG_DIR}/. /seed/`],
+                        resources: toResources(INIT_RESOURCES),
+                        securityContext: readOnlyContainer,
+                        volumeMounts: [{ name: "config", mountPath: "/seed" }],
+                    },
+                ],
                 container: {
                     name: "connect",
                     image: this.image,
                     env: connectWorkerEnv(args),
-                    envFrom:
-                        args.awsCredentialsSecretName === undefined
-                            ? undefined
-                            : [{ secretRef: { name: args.awsCredentialsSecretName } }],
                     resources: toResources(args.resources),
                     // Workers join the group and read the config topic before serving.
                     readinessProbe: httpProbe("/connectors", "rest", 20),
                     livenessProbe: httpProbe("/", "rest", 90, 20),
-                    securityContext: restrictedContainer,
+                    securityContext: readOnlyContainer,
                     volumeMounts: mounts,
                 },
                 volumes,

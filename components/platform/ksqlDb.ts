@@ -1,14 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    INIT_RESOURCES,
     ImageRef,
+    KAFKA_CLIENT_POD_LABEL,
     ResourceSpec,
     appLabels,
     httpProbe,
     httpWorkload,
     imageName,
-    restrictedContainer,
+    nonRootPod,
+    readOnlyContainer,
+    scratchVolume,
+    tcpProbe,
     toResources,
+    workloadServiceAccount,
 } from "./common";
 
 /** Arguments for {@link KsqlDb}. */
@@ -42,6 +48,9 @@ export interface KsqlDbArgs {
 /** REST port of the server. */
 export const KSQLDB_PORT = 8088;
 
+/** Config directory the image's entrypoint renders the server properties into. */
+const KSQLDB_CONFIG_DIR = "/etc/ksqldb";
+
 /** Server settings as the environment of Confluent's image (`KSQL_*` → server properties). */
 export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[] {
     const rf = String(args.replicationFactor ?? 1);
@@ -56,6 +65,9 @@ export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[
         { name: "KSQL_KSQL_LOGGING_PROCESSING_TOPIC_AUTO_CREATE", value: "true" },
         { name: "KSQL_KSQL_LOGGING_PROCESSING_TOPIC_REPLICATION_FACTOR", value: rf },
         { name: "KSQL_HEAP_OPTS", value: "-XX:InitialRAMPercentage=50 -XX:MaxRAMPercentage=75" },
+        // Read-only root: logs and the Kafka Streams state stay on the scratch volume.
+        { name: "LOG_DIR", value: "/tmp/logs" },
+        { name: "KSQL_KSQL_STREAMS_STATE_DIR", value: "/tmp/kafka-streams" },
     ];
     if ((args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT") {
         env.push(
@@ -96,21 +108,41 @@ export class KsqlDb extends pulumi.ComponentResource {
             throw new pulumi.ResourceError("KsqlDb: cli is on but cliImage is not set", this);
         }
         const labels = appLabels(name, "ksqldb-server");
+        const image = imageName(args.image);
         this.url = httpWorkload(
             {
                 name,
                 namespace: args.namespace,
                 labels,
-                podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+                podSecurityContext: nonRootPod(1000),
+                podLabels: KAFKA_CLIENT_POD_LABEL,
+                // Read-only root: the entrypoint renders its properties into an emptyDir seeded
+                // with the image's own config directory.
+                initContainers: [
+                    {
+                        name: "seed-config",
+                        image,
+                        command: ["sh", "-c", `cp -a ${KSQLDB_CONFIG_DIR}/. /seed/`],
+                        resources: toResources(INIT_RESOURCES),
+                        securityContext: readOnlyContainer,
+                        volumeMounts: [{ name: "config", mountPath: "/seed" }],
+                    },
+                ],
                 container: {
                     name: "ksqldb",
-                    image: imageName(args.image),
+                    image,
                     env: ksqlServerEnv(args),
                     resources: toResources(args.resources),
-                    readinessProbe: httpProbe("/info", "rest", 20),
-                    livenessProbe: httpProbe("/info", "rest", 90, 20),
-                    securityContext: restrictedContainer,
+                    // Ready once it reaches Kafka and its command topic; alive while it serves.
+                    readinessProbe: httpProbe("/healthcheck", "rest", 20),
+                    livenessProbe: tcpProbe("rest", 90, 20),
+                    securityContext: readOnlyContainer,
+                    volumeMounts: [
+                        { name: "tmp", mountPath: "/tmp" },
+                        { name: "config", mountPath: KSQLDB_CONFIG_DIR },
+                    ],
                 },
+                volumes: [scratchVolume("tmp", "4Gi"), scratchVolume("config", "64Mi")],
                 portName: "rest",
                 port: KSQLDB_PORT,
                 nodePort: args.nodePort,
@@ -120,6 +152,12 @@ export class KsqlDb extends pulumi.ComponentResource {
 
         if (args.cli && args.cliImage) {
             const cliLabels = appLabels(name, "ksqldb-cli");
+            const cliAccount = workloadServiceAccount(
+                `${name}-cli`,
+                args.namespace,
+                cliLabels,
+                this,
+            );
             new k8s.apps.v1.Deployment(
                 `${name}-cli`,
                 {
@@ -130,7 +168,9 @@ export class KsqlDb extends pulumi.ComponentResource {
                         template: {
                             metadata: { labels: cliLabels },
                             spec: {
-                                securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+                                serviceAccountName: cliAccount,
+                                automountServiceAccountToken: false,
+                                securityContext: nonRootPod(1000),
                                 containers: [
                                     {
                                         name: "cli",
@@ -147,12 +187,16 @@ export class KsqlDb extends pulumi.ComponentResource {
                                         readinessProbe: {
                                             exec: { command: ["test", "-x", "/usr/bin/ksql"] },
                                         },
+                                        // The pod only idles: alive while its shell runs.
                                         livenessProbe: {
-                                            exec: { command: ["test", "-x", "/usr/bin/ksql"] },
+                                            exec: { command: ["true"] },
+                                            periodSeconds: 60,
                                         },
-                                        securityContext: restrictedContainer,
+                                        securityContext: readOnlyContainer,
+                                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                     },
                                 ],
+                                volumes: [scratchVolume("tmp", "256Mi")],
                             },
                         },
                     },

@@ -6,8 +6,10 @@ import {
     appLabels,
     imageName,
     nonRootPod,
-    restrictedContainer,
+    readOnlyContainer,
+    scratchVolume,
     toResources,
+    workloadServiceAccount,
 } from "./common";
 
 /** Arguments for {@link Postgres}. */
@@ -138,6 +140,7 @@ export class Postgres extends pulumi.ComponentResource {
                 ],
             },
         };
+        const serviceAccountName = workloadServiceAccount(name, args.namespace, labels, this);
         new k8s.apps.v1.StatefulSet(
             name,
             {
@@ -154,6 +157,8 @@ export class Postgres extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels },
                         spec: {
+                            serviceAccountName,
+                            automountServiceAccountToken: false,
                             securityContext: nonRootPod(999),
                             containers: [
                                 {
@@ -188,13 +193,15 @@ export class Postgres extends pulumi.ComponentResource {
                                         initialDelaySeconds: 5,
                                         periodSeconds: 10,
                                     },
+                                    // Alive while it accepts connections; ready once it
+                                    // also serves the database (not during recovery).
                                     livenessProbe: {
-                                        ...ready,
+                                        tcpSocket: { port: "pg" },
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                         failureThreshold: 6,
                                     },
-                                    securityContext: restrictedContainer,
+                                    securityContext: readOnlyContainer,
                                     volumeMounts: [
                                         { name: "data", mountPath: "/var/lib/postgresql/data" },
                                         {
@@ -203,12 +210,15 @@ export class Postgres extends pulumi.ComponentResource {
                                             readOnly: true,
                                         },
                                         { name: "run", mountPath: "/var/run/postgresql" },
+                                        { name: "tmp", mountPath: "/tmp" },
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "init", configMap: { name: init.metadata.name } },
-                                { name: "run", emptyDir: {} },
+                                // Read-only root: the socket/lock and temp files go here.
+                                scratchVolume("run", "16Mi"),
+                                scratchVolume("tmp", "1Gi"),
                             ],
                         },
                     },

@@ -9,9 +9,11 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     appLabels,
     nonRootPod,
+    readOnlyContainer,
     resolveImage,
-    restrictedContainer,
+    scratchVolume,
     toResources,
+    workloadServiceAccount,
     type ImageSource,
     type ResourceSpec,
 } from "./common";
@@ -60,6 +62,11 @@ export interface SqoopArgs extends ImageSource {
     readonly backoffLimit?: number;
     /** Seconds a finished Job is kept before Kubernetes deletes it. Defaults to 86400. */
     readonly ttlSecondsAfterFinished?: number;
+    /**
+     * Seconds one run may take in all (every retry included) before Kubernetes stops it, so a
+     * hung import cannot hold the high-water mark forever. Defaults to 3600.
+     */
+    readonly activeDeadlineSeconds?: number;
     /** Resources of the import container. Defaults to 500m/1Gi requested, 2 CPU/2Gi limit. */
     readonly resources?: ResourceSpec;
 }
@@ -121,6 +128,11 @@ export class Sqoop extends pulumi.ComponentResource {
                 typeof args.username === "string" ? args.username : "validation",
             ),
         );
+        if (args.activeDeadlineSeconds !== undefined && !(args.activeDeadlineSeconds > 0)) {
+            problems.push(
+                `activeDeadlineSeconds ${args.activeDeadlineSeconds} must be more than 0`,
+            );
+        }
         if (args.backoffLimit !== undefined && !(args.backoffLimit >= 0)) {
             problems.push(`backoffLimit ${args.backoffLimit} must be 0 or more`);
         }
@@ -145,8 +157,15 @@ export class Sqoop extends pulumi.ComponentResource {
         const hdfsUser = args.hdfsUser ?? "sqoop";
         const secretKey = args.passwordSecretKey ?? "password";
 
+        const serviceAccountName = workloadServiceAccount(
+            `${name}-import`,
+            args.namespace,
+            labels,
+            this,
+        );
         const jobSpec: k8s.types.input.batch.v1.JobSpec = {
             backoffLimit: args.backoffLimit ?? 3,
+            activeDeadlineSeconds: args.activeDeadlineSeconds ?? 3600,
             ttlSecondsAfterFinished: args.ttlSecondsAfterFinished ?? 86_400,
             // One pod at a time: concurrent imports would append the same rows twice.
             parallelism: 1,
@@ -155,6 +174,8 @@ export class Sqoop extends pulumi.ComponentResource {
                 metadata: { labels },
                 spec: {
                     restartPolicy: "Never",
+                    serviceAccountName,
+                    automountServiceAccountToken: false,
                     securityContext: nonRootPod(SQOOP_UID),
                     containers: [
                         {
@@ -169,11 +190,12 @@ export class Sqoop extends pulumi.ComponentResource {
                                 },
                                 { name: "HADOOP_USER_NAME", value: hdfsUser },
                             ],
-                            resources: toResources(args.resources ?? DEFAULT_RESOURCES),
-                            securityContext: {
-                                ...restrictedContainer,
-                                readOnlyRootFilesystem: true,
-                            },
+                            // The local MapReduce runner spills to /tmp: more scratch room.
+                            resources: toResources(args.resources ?? DEFAULT_RESOURCES, {
+                                request: "1Gi",
+                                limit: "8Gi",
+                            }),
+                            securityContext: readOnlyContainer,
                             volumeMounts: [
                                 {
                                     name: "password",
@@ -206,7 +228,7 @@ export class Sqoop extends pulumi.ComponentResource {
                         },
                         { name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } },
                         // Record-class compilation and the local MapReduce runner write here.
-                        { name: "tmp", emptyDir: {} },
+                        scratchVolume("tmp", "8Gi"),
                     ],
                 },
             },

@@ -82,7 +82,19 @@ describe("dev stack", () => {
             "kubernetes:core/v1:Service ksqldb",
             "kubernetes:core/v1:Service postgres",
             "kubernetes:core/v1:Service postgres-headless",
+            "kubernetes:core/v1:ServiceAccount connect",
+            "kubernetes:core/v1:ServiceAccount console",
+            "kubernetes:core/v1:ServiceAccount flume-cars",
+            "kubernetes:core/v1:ServiceAccount flume-unorganized",
+            "kubernetes:core/v1:ServiceAccount hdfs-datanode",
+            "kubernetes:core/v1:ServiceAccount hdfs-namenode",
+            "kubernetes:core/v1:ServiceAccount ksqldb",
+            "kubernetes:core/v1:ServiceAccount ksqldb-cli",
+            "kubernetes:core/v1:ServiceAccount postgres",
+            "kubernetes:core/v1:ServiceAccount sqoop-import",
             "kubernetes:helm.sh/v4:Chart kafka",
+            "kubernetes:policy/v1:PodDisruptionBudget connect",
+            "kubernetes:policy/v1:PodDisruptionBudget hdfs-datanode",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-cars",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-grid-wattage",
             "pulumi-nodejs:dynamic/ingest:HdfsDirectory hdfs-dir-old-telemetry",
@@ -241,8 +253,11 @@ describe("dev stack", () => {
         );
         assert.equal(one("aws:s3/bucket:Bucket", "data-lake").inputs.forceDestroy, true);
         const connect = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any)
-            .template.spec.containers[0];
-        assert.equal(connect.envFrom.length, 1);
+            .template.spec;
+        assert.equal(
+            connect.volumes.find((v: any) => v.name === "aws").secret.secretName,
+            "data-lake-s3-credentials",
+        );
     });
 
     it("runs the Flume agents and the Sqoop import against HDFS", () => {

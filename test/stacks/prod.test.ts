@@ -13,6 +13,7 @@ import {
     settle,
 } from "../helpers/mocks";
 import { MOCK_PASSWORD, runStack } from "../helpers/stack";
+import { podTemplates, restrictedViolations } from "../components/platform/podSecurity";
 
 const PG_PASSWORD = "prod-postgres-password-from-secret-config";
 
@@ -111,10 +112,14 @@ describe("prod stack", () => {
     it("creates the data lake with an explicit AWS provider and gives Connect its credentials Secret", () => {
         assert.equal(one("pulumi:providers:aws", "aws").inputs.region, "eu-west-1");
         assert.equal(protectOf("ingest:components:DataLakeBucket", "data-lake"), true);
-        const connect = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any)
-            .template.spec.containers[0];
-        assert.equal(connect.envFrom.length, 1);
-        assert.ok(connect.envFrom[0].secretRef.name);
+        const pod = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).template
+            .spec;
+        // As a read-only file, never as environment variables a connector config could resolve.
+        assert.equal(pod.containers[0].envFrom, undefined);
+        assert.equal(
+            pod.volumes.find((v: any) => v.name === "aws").secret.secretName,
+            "data-lake-s3-credentials",
+        );
     });
 
     it("uses the secret Postgres password from config, secret everywhere", () => {
@@ -131,6 +136,109 @@ describe("prod stack", () => {
                 `${r.type} ${r.name}`,
             );
         }
+    });
+
+    it("enforces Pod Security restricted on the namespace, and every pod spec passes it", () => {
+        const labels = (one("kubernetes:core/v1:Namespace", "namespace").inputs.metadata as any)
+            .labels;
+        assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+        const pods = podTemplates(recorded);
+        assert.deepEqual([...pods.keys()].sort(), [
+            "Deployment connect",
+            "Deployment console",
+            "Deployment flume-cars",
+            "Deployment flume-unorganized",
+            "Deployment ksqldb",
+            "Job sqoop-import",
+            "StatefulSet hdfs-datanode",
+            "StatefulSet hdfs-namenode",
+            "StatefulSet postgres",
+        ]);
+        for (const [name, pod] of pods) {
+            assert.deepEqual(restrictedViolations(pod.spec), [], name);
+        }
+    });
+
+    it("runs every workload under its own ServiceAccount without an API token", () => {
+        const accounts = ofType("kubernetes:core/v1:ServiceAccount");
+        for (const [name, pod] of podTemplates(recorded)) {
+            const account = accounts.find(
+                (a) => (a.inputs.metadata as any).name === pod.spec.serviceAccountName,
+            );
+            assert.ok(account, `${name} has its own ServiceAccount`);
+            assert.equal(account.inputs.automountServiceAccountToken, false, name);
+            assert.equal(pod.spec.automountServiceAccountToken, false, name);
+        }
+        const names = [...podTemplates(recorded).values()].map((p) => p.spec.serviceAccountName);
+        assert.equal(new Set(names).size, names.length, "one account per workload");
+    });
+
+    it("gives the long-running servers read-only root filesystems, distinct liveness probes and ephemeral-storage limits", () => {
+        const pods = podTemplates(recorded);
+        for (const name of [
+            "Deployment connect",
+            "Deployment ksqldb",
+            "Deployment console",
+            "StatefulSet postgres",
+            "StatefulSet hdfs-namenode",
+            "StatefulSet hdfs-datanode",
+        ]) {
+            const spec = pods.get(name)!.spec;
+            for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+                assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${name} ${c.name}`);
+            }
+            const mounted = new Set(spec.containers[0].volumeMounts.map((m: any) => m.name));
+            const scratch = spec.volumes.filter((v: any) => v.emptyDir);
+            assert.ok(scratch.length > 0, `${name} writes to emptyDirs`);
+            for (const v of scratch) assert.ok(v.emptyDir.sizeLimit, `${name} ${v.name} size`);
+            assert.ok(mounted.has("tmp"), `${name} mounts /tmp`);
+        }
+        for (const [name, pod] of pods) {
+            for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+                assert.ok(c.resources.requests["ephemeral-storage"], `${name} ${c.name}`);
+                assert.ok(c.resources.limits["ephemeral-storage"], `${name} ${c.name}`);
+            }
+            for (const c of pod.spec.containers) {
+                if (name.startsWith("Job")) continue;
+                assert.notDeepEqual(c.livenessProbe, c.readinessProbe, `${name} ${c.name}`);
+            }
+        }
+        const job = one("kubernetes:batch/v1:Job", "sqoop-import").inputs.spec as any;
+        assert.equal(job.activeDeadlineSeconds, 3600);
+    });
+
+    it("survives a node drain: PDBs and one-per-node placement for datanodes, Connect and Kafka", () => {
+        const pdbs = ofType("kubernetes:policy/v1:PodDisruptionBudget");
+        assert.deepEqual(pdbs.map((p) => p.name).sort(), ["connect", "hdfs-datanode"]);
+        for (const name of ["connect", "hdfs-datanode"]) {
+            const pdb = pdbs.find((p) => p.name === name)!.inputs.spec as any;
+            assert.equal(pdb.maxUnavailable, 1);
+        }
+        const pods = podTemplates(recorded);
+        for (const [name, selectorOf] of [
+            ["Deployment connect", "connect"],
+            ["StatefulSet hdfs-datanode", "hdfs-datanode"],
+        ]) {
+            const spec = pods.get(name)!.spec;
+            const [term] =
+                spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+            assert.equal(term.topologyKey, "kubernetes.io/hostname", name);
+            const pdb = pdbs.find((p) => p.name === selectorOf)!.inputs.spec as any;
+            assert.deepEqual(term.labelSelector.matchLabels, pdb.selector.matchLabels, name);
+        }
+        assert.equal(
+            (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).replicas,
+            2,
+        );
+        assert.equal(
+            (one("kubernetes:apps/v1:StatefulSet", "hdfs-datanode").inputs.spec as any).replicas,
+            3,
+        );
+        const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as any;
+        assert.equal(values.controller.podAntiAffinityPreset, "hard");
+        assert.deepEqual(values.controller.pdb, { create: true, maxUnavailable: 1 });
+        assert.equal(values.broker.pdb.create, false, "no PDB selecting nothing");
+        assert.equal(values.provisioning.serviceAccount.create, false);
     });
 
     it("runs seeds 000 and 001 with the default file sizing and leaves seed 004 off", () => {

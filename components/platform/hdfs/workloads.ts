@@ -9,7 +9,10 @@ import {
     httpProbe,
     imageName,
     nonRootPod,
-    restrictedContainer,
+    readOnlyContainer,
+    scratchVolume,
+    spreadReplicas,
+    tcpProbe,
     toResources,
     type ResourceSpec,
 } from "../common";
@@ -23,6 +26,8 @@ type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
 /** Hadoop's config directory in the Apache image; the site files are mounted into it. */
 export const HADOOP_CONF_DIR = "/opt/hadoop/etc/hadoop";
 const HDFS_BIN = "/opt/hadoop/bin/hdfs";
+/** Log directory of the image's launcher (an emptyDir under the read-only root). */
+const HADOOP_LOG_DIR = "/opt/hadoop/logs";
 
 /** The two HDFS roles, used in names and the `app.kubernetes.io/component` label. */
 export type HdfsRole = "namenode" | "datanode";
@@ -81,8 +86,9 @@ function hadoopPod(
         probePath: string;
         resources: ResourceSpec;
         mountPath: string;
-        affinity?: k8s.types.input.core.v1.Affinity;
+        spread?: ReturnType<typeof spreadReplicas>;
     },
+    serviceAccountName: pulumi.Input<string>,
 ): PodSpec {
     const probe = httpProbe(container.probePath, "http", 0);
     const siteFile = (file: string) => ({
@@ -93,8 +99,11 @@ function hadoopPod(
     return {
         metadata: { labels: hdfsLabels(name, role) },
         spec: {
+            serviceAccountName,
+            automountServiceAccountToken: false,
             securityContext: nonRootPod(HADOOP_UID),
-            affinity: container.affinity,
+            affinity: container.spread?.affinity,
+            topologySpreadConstraints: container.spread?.topologySpreadConstraints,
             containers: [
                 {
                     name: role,
@@ -112,17 +121,25 @@ function hadoopPod(
                     // Formatting and edit-log replay can take minutes; only then do the other probes run.
                     startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 60 },
                     readinessProbe: probe,
-                    livenessProbe: probe,
+                    // Alive while the HTTP server accepts connections; readiness asks the daemon.
+                    livenessProbe: { ...tcpProbe("http", 0, 20), failureThreshold: 6 },
                     resources: toResources(container.resources),
-                    securityContext: restrictedContainer,
+                    securityContext: readOnlyContainer,
                     volumeMounts: [
                         { name: "data", mountPath: container.mountPath },
                         siteFile("core-site.xml"),
                         siteFile("hdfs-site.xml"),
+                        // Read-only root: hadoop.tmp.dir and the launcher's log dir.
+                        { name: "tmp", mountPath: "/tmp" },
+                        { name: "logs", mountPath: HADOOP_LOG_DIR },
                     ],
                 },
             ],
-            volumes: [{ name: "hadoop-conf", configMap: { name: configMapName } }],
+            volumes: [
+                { name: "hadoop-conf", configMap: { name: configMapName } },
+                scratchVolume("tmp"),
+                scratchVolume("logs", "512Mi"),
+            ],
         },
     };
 }
@@ -143,6 +160,7 @@ export function namenodeStatefulSetSpec(
     name: string,
     s: HdfsSettings,
     configMapName: pulumi.Input<string>,
+    serviceAccountName: pulumi.Input<string> = hdfsNames(name).namenode,
 ): StatefulSetSpec {
     return {
         serviceName: hdfsNames(name).namenodeHeadless,
@@ -152,16 +170,23 @@ export function namenodeStatefulSetSpec(
             whenDeleted: s.whenDeleted,
             whenScaled: s.whenScaled,
         },
-        template: hadoopPod(name, "namenode", s, configMapName, {
-            command: ["/bin/bash", "-c", namenodeStartScript(`CID-${name}`)],
-            ports: [
-                { name: "rpc", containerPort: s.rpcPort },
-                { name: "http", containerPort: HDFS_LAYOUT.namenodeHttpPort },
-            ],
-            probePath: "/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus",
-            resources: s.namenodeResources,
-            mountPath: HDFS_LAYOUT.nameMount,
-        }),
+        template: hadoopPod(
+            name,
+            "namenode",
+            s,
+            configMapName,
+            {
+                command: ["/bin/bash", "-c", namenodeStartScript(`CID-${name}`)],
+                ports: [
+                    { name: "rpc", containerPort: s.rpcPort },
+                    { name: "http", containerPort: HDFS_LAYOUT.namenodeHttpPort },
+                ],
+                probePath: "/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus",
+                resources: s.namenodeResources,
+                mountPath: HDFS_LAYOUT.nameMount,
+            },
+            serviceAccountName,
+        ),
         volumeClaimTemplates: [claimTemplate(s.namenodeStorage, s.storageClass)],
     };
 }
@@ -171,22 +196,12 @@ export function datanodeStatefulSetSpec(
     name: string,
     s: HdfsSettings,
     configMapName: pulumi.Input<string>,
+    serviceAccountName: pulumi.Input<string> = hdfsNames(name).datanode,
 ): StatefulSetSpec {
     const selector = { matchLabels: hdfsLabels(name, "datanode") };
-    // Spread DataNodes over nodes when the cluster has several, so one node loss keeps a replica.
-    const affinity = {
-        podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-                {
-                    weight: 100,
-                    podAffinityTerm: {
-                        topologyKey: "kubernetes.io/hostname",
-                        labelSelector: selector,
-                    },
-                },
-            ],
-        },
-    };
+    // One DataNode per node (required), spread over zones: with replication 3 a node or zone
+    // loss keeps a replica of every block.
+    const spread = spreadReplicas(hdfsLabels(name, "datanode"));
     return {
         serviceName: hdfsNames(name).datanodeHeadless,
         replicas: s.datanodes,
@@ -197,18 +212,25 @@ export function datanodeStatefulSetSpec(
             whenDeleted: s.whenDeleted,
             whenScaled: s.whenScaled,
         },
-        template: hadoopPod(name, "datanode", s, configMapName, {
-            command: [HDFS_BIN, "datanode"],
-            ports: [
-                { name: "data", containerPort: HDFS_LAYOUT.datanodeDataPort },
-                { name: "http", containerPort: HDFS_LAYOUT.datanodeHttpPort },
-                { name: "ipc", containerPort: HDFS_LAYOUT.datanodeIpcPort },
-            ],
-            probePath: "/jmx?qry=Hadoop:service=DataNode,name=DataNodeInfo",
-            resources: s.datanodeResources,
-            mountPath: HDFS_LAYOUT.dataMount,
-            affinity,
-        }),
+        template: hadoopPod(
+            name,
+            "datanode",
+            s,
+            configMapName,
+            {
+                command: [HDFS_BIN, "datanode"],
+                ports: [
+                    { name: "data", containerPort: HDFS_LAYOUT.datanodeDataPort },
+                    { name: "http", containerPort: HDFS_LAYOUT.datanodeHttpPort },
+                    { name: "ipc", containerPort: HDFS_LAYOUT.datanodeIpcPort },
+                ],
+                probePath: "/jmx?qry=Hadoop:service=DataNode,name=DataNodeInfo",
+                resources: s.datanodeResources,
+                mountPath: HDFS_LAYOUT.dataMount,
+                spread,
+            },
+            serviceAccountName,
+        ),
         volumeClaimTemplates: [claimTemplate(s.datanodeStorage, s.storageClass)],
     };
 }

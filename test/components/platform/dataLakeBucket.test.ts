@@ -359,9 +359,17 @@ void describe("DataLakeBucket component", () => {
         // The whole stringData travels as one secret value.
         assert.ok(isSecretValue(secret.stringData));
         const data = secret.stringData.value as Record<string, unknown>;
-        assert.deepEqual(Object.keys(data).sort(), ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+        assert.deepEqual(Object.keys(data).sort(), [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "credentials",
+        ]);
         assert.equal(data.AWS_ACCESS_KEY_ID, "cred-writer-id");
         assert.equal(data.AWS_SECRET_ACCESS_KEY, SECRET_KEY);
+        assert.equal(
+            data.credentials,
+            `[default]\naws_access_key_id = cred-writer-id\naws_secret_access_key = ${SECRET_KEY}\n`,
+        );
         const leaks = recorded
             .filter((r) => r.name.startsWith("cred"))
             .flatMap((r) =>

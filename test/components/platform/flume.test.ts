@@ -365,6 +365,8 @@ void describe("Flume component", () => {
             `${CM} fl-unorganized-config`,
             `${PVC} fl-unorganized-channel`,
             `${SVC} fl-unorganized`,
+            "kubernetes:core/v1:ServiceAccount fl-cars",
+            "kubernetes:core/v1:ServiceAccount fl-unorganized",
             "pulumi:providers:kubernetes fl-k8s",
         ]);
         for (const c of recorded.filter(
@@ -406,7 +408,7 @@ void describe("Flume component", () => {
         assert.deepEqual(c.env, [{ name: "HADOOP_USER_NAME", value: "flume" }]);
         assert.deepEqual(pod.volumes, [
             { name: "config", configMap: { name: "kh-cars-cfg-x1" } },
-            { name: "tmp", emptyDir: {} },
+            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
             { name: "hadoop-conf", configMap: { name: "hdfs-hadoop-conf-abc" } },
         ]);
         assert.deepEqual(
@@ -414,14 +416,19 @@ void describe("Flume component", () => {
             ["/etc/flume", "/tmp", "/etc/hadoop/conf"],
         );
         assert.deepEqual(c.ports, [{ name: "metrics", containerPort: 34545 }]);
-        assert.equal(c.livenessProbe.httpGet.path, "/metrics");
+        assert.deepEqual(c.livenessProbe.tcpSocket, { port: "metrics" });
+        assert.equal(c.readinessProbe.httpGet.path, "/metrics");
         assert.equal(c.readinessProbe.httpGet.port, "metrics");
+        assert.equal(pod.serviceAccountName, "kh-cars");
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.equal(spec.template.metadata.labels["kafka-client"], "true");
         assert.equal(c.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(pod.securityContext, {
             runAsNonRoot: true,
             runAsUser: 10001,
             runAsGroup: 10001,
             fsGroup: 10001,
+            seccompProfile: { type: "RuntimeDefault" },
         });
     });
 

@@ -93,6 +93,9 @@ void describe("Hdfs component", () => {
             `${SVC} hd-datanode-headless`,
             `${SVC} hd-namenode`,
             `${SVC} hd-namenode-headless`,
+            "kubernetes:core/v1:ServiceAccount hd-datanode",
+            "kubernetes:core/v1:ServiceAccount hd-namenode",
+            "kubernetes:policy/v1:PodDisruptionBudget hd-datanode",
             "pulumi:providers:kubernetes hd-k8s",
         ]);
     });
@@ -102,7 +105,7 @@ void describe("Hdfs component", () => {
         const children = recorded.filter(
             (r) => r.name.startsWith("prov-") && r.type.startsWith("kubernetes:"),
         );
-        assert.equal(children.length, 6);
+        assert.equal(children.length, 9);
         for (const c of children) {
             assert.match(c.provider ?? "", /::prov-k8s::/, c.name);
             assert.equal(parents.get(`${c.type} ${c.name}`), component, c.name);
@@ -134,7 +137,12 @@ void describe("Hdfs component", () => {
             runAsUser: 1000,
             runAsGroup: 1000,
             fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
         });
+        assert.equal(spec.template.spec.serviceAccountName, "nn-namenode");
+        assert.equal(spec.template.spec.automountServiceAccountToken, false);
+        assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(container.livenessProbe.tcpSocket, { port: "http" });
         assert.deepEqual(
             container.ports.map((p) => [p.name, p.containerPort]),
             [
@@ -145,11 +153,13 @@ void describe("Hdfs component", () => {
         assert.equal(container.readinessProbe.httpGet.port, "http");
         assert.match(container.readinessProbe.httpGet.path, /^\/jmx\?qry=Hadoop:service=NameNode/);
         assert.deepEqual(container.resources, {
-            requests: { cpu: "250m", memory: "768Mi" },
-            limits: { cpu: "1", memory: "1Gi" },
+            requests: { cpu: "250m", memory: "768Mi", "ephemeral-storage": "256Mi" },
+            limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "2Gi" },
         });
         assert.deepEqual(spec.template.spec.volumes, [
             { name: "hadoop-conf", configMap: { name: "nn-hadoop-conf-a1b2c3" } },
+            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+            { name: "logs", emptyDir: { sizeLimit: "512Mi" } },
         ]);
         assert.deepEqual(
             container.volumeMounts.map((m) => [m.mountPath, m.subPath]),
@@ -157,6 +167,8 @@ void describe("Hdfs component", () => {
                 ["/hadoop/dfs/name", undefined],
                 ["/opt/hadoop/etc/hadoop/core-site.xml", "core-site.xml"],
                 ["/opt/hadoop/etc/hadoop/hdfs-site.xml", "hdfs-site.xml"],
+                ["/tmp", undefined],
+                ["/opt/hadoop/logs", undefined],
             ],
         );
     });
@@ -179,12 +191,23 @@ void describe("Hdfs component", () => {
             container.ports.map((p) => p.containerPort),
             [9866, 9864, 9867],
         );
-        assert.equal(
+        const required =
             spec.template.spec.affinity.podAntiAffinity
-                .preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector
-                .matchLabels["app.kubernetes.io/component"],
+                .requiredDuringSchedulingIgnoredDuringExecution;
+        assert.equal(required.length, 1);
+        assert.equal(required[0].topologyKey, "kubernetes.io/hostname");
+        assert.equal(
+            required[0].labelSelector.matchLabels["app.kubernetes.io/component"],
             "datanode",
         );
+        assert.equal(
+            spec.template.spec.topologySpreadConstraints[0].topologyKey,
+            "topology.kubernetes.io/zone",
+        );
+        const pdb = one("kubernetes:policy/v1:PodDisruptionBudget", "dn-datanode").inputs
+            .spec as any;
+        assert.equal(pdb.maxUnavailable, 1);
+        assert.deepEqual(pdb.selector.matchLabels, spec.selector.matchLabels);
     });
 
     void it("writes replication min(3, datanodes) and the namespace-qualified defaultFS into the ConfigMap", async () => {

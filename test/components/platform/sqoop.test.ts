@@ -230,6 +230,7 @@ void describe("Sqoop component", () => {
             `${IMAGE} sq-image`,
             "ingest:components:Sqoop sq",
             `${JOB} sq-import`,
+            "kubernetes:core/v1:ServiceAccount sq-import",
             "pulumi:providers:kubernetes sq-k8s",
         ]);
         const job = one(JOB, "sq-import");
@@ -251,6 +252,7 @@ void describe("Sqoop component", () => {
         await deploy("run");
         const spec = jobSpec("run-import");
         assert.equal(spec.backoffLimit, 3);
+        assert.equal(spec.activeDeadlineSeconds, 3600);
         assert.equal(spec.ttlSecondsAfterFinished, 86400);
         assert.equal(spec.parallelism, 1);
         assert.equal(spec.completions, 1);
@@ -261,7 +263,10 @@ void describe("Sqoop component", () => {
             runAsUser: 10002,
             runAsGroup: 10002,
             fsGroup: 10002,
+            seccompProfile: { type: "RuntimeDefault" },
         });
+        assert.equal(pod.serviceAccountName, "run-import");
+        assert.equal(pod.automountServiceAccountToken, false);
         const c = pod.containers[0];
         assert.equal(c.image, "ingest.local/sqoop:1.4.7");
         assert.deepEqual(c.args, sqoop.sqoopImportArgs({ ...SEED, username: "ingest" }));
@@ -280,7 +285,7 @@ void describe("Sqoop component", () => {
                 },
             },
             { name: "hadoop-conf", configMap: { name: "hdfs-hadoop-conf-abc" } },
-            { name: "tmp", emptyDir: {} },
+            { name: "tmp", emptyDir: { sizeLimit: "8Gi" } },
         ]);
         assert.deepEqual(
             c.volumeMounts.map((m) => [m.name, m.mountPath, m.readOnly]),
@@ -316,6 +321,7 @@ void describe("Sqoop component", () => {
         assert.deepEqual(childrenOf("cr"), [
             "ingest:components:Sqoop cr",
             `${CRON} cr-import`,
+            "kubernetes:core/v1:ServiceAccount cr-import",
             "pulumi:providers:kubernetes cr-k8s",
         ]);
         assert.equal(component.jobName, undefined);
@@ -328,6 +334,7 @@ void describe("Sqoop component", () => {
             "registry.example.com/sqoop@sha256:abc",
         );
         assert.equal(spec.jobTemplate.spec.backoffLimit, 3);
+        assert.equal(spec.jobTemplate.spec.activeDeadlineSeconds, 3600);
     });
 
     void it("reads the password only from the mounted Secret file, never from an arg or env var", async () => {
@@ -363,12 +370,14 @@ void describe("Sqoop component", () => {
                     targetDir: "old",
                     schedule: "daily",
                     backoffLimit: -1,
+                    activeDeadlineSeconds: 0,
                 }),
             (err: Error) => {
                 assert.match(err.message, /^Sqoop bad:/);
                 assert.match(err.message, /checkColumn "id" must be one of columns \(name\)/);
                 assert.match(err.message, /targetDir "old" must be an absolute HDFS path/);
                 assert.match(err.message, /backoffLimit -1 must be 0 or more/);
+                assert.match(err.message, /activeDeadlineSeconds 0 must be more than 0/);
                 assert.match(err.message, /schedule "daily" must be a five-field cron expression/);
                 return true;
             },

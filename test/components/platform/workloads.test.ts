@@ -76,7 +76,6 @@ describe("workload components", () => {
         );
         assert.equal(envValue(connect, "CONNECT_CONFIG_PROVIDERS"), "file,env");
         assert.equal(envValue(connect, "HADOOP_CONF_DIR"), "/etc/hadoop/conf");
-        assert.deepEqual(connect.envFrom, [{ secretRef: { name: "lake-credentials" } }]);
         assert.equal(connect.readinessProbe.httpGet.port, "rest");
         assert.equal(
             (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).replicas,
@@ -93,12 +92,62 @@ describe("workload components", () => {
         );
     });
 
-    it("gives ksqlDB its SASL password only by Secret reference and probes /info", () => {
+    it("limits Connect's config providers to the secrets directory and an env allowlist", () => {
+        const connect = containerOf("connect");
+        assert.equal(
+            envValue(connect, "CONNECT_CONFIG_PROVIDERS_FILE_PARAM_ALLOWED_PATHS"),
+            "/etc/connect/secrets",
+        );
+        assert.equal(
+            envValue(connect, "CONNECT_CONFIG_PROVIDERS_ENV_PARAM_ALLOWLIST_PATTERN"),
+            "^(POSTGRES_PASSWORD)$",
+        );
+    });
+
+    it("mounts the S3 credentials as a file instead of putting them in the environment", () => {
+        const connect = containerOf("connect");
+        assert.equal(connect.envFrom, undefined);
+        assert.equal(
+            envValue(connect, "AWS_CREDENTIAL_PROFILES_FILE"),
+            "/etc/connect/aws/credentials",
+        );
+        const pod = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).template
+            .spec;
+        assert.deepEqual(pod.volumes.find((v: any) => v.name === "aws").secret, {
+            secretName: "lake-credentials",
+            items: [{ key: "credentials", path: "credentials" }],
+            defaultMode: 0o440,
+        });
+        assert.deepEqual(
+            connect.volumeMounts.find((m: any) => m.name === "aws"),
+            { name: "aws", mountPath: "/etc/connect/aws", readOnly: true },
+        );
+    });
+
+    it("keeps Connect workers on separate nodes behind a disruption budget", () => {
+        const pod = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).template
+            .spec;
+        const term = pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+        assert.equal(term.length, 1);
+        assert.equal(term[0].topologyKey, "kubernetes.io/hostname");
+        assert.equal(term[0].labelSelector.matchLabels["app.kubernetes.io/name"], "kafka-connect");
+        assert.equal(pod.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+        const pdb = one("kubernetes:policy/v1:PodDisruptionBudget", "connect").inputs.spec as any;
+        assert.equal(pdb.maxUnavailable, 1);
+        assert.deepEqual(
+            pdb.selector.matchLabels,
+            (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).selector
+                .matchLabels,
+        );
+    });
+
+    it("gives ksqlDB its SASL password only by Secret reference and probes /healthcheck", () => {
         const ksql = containerOf("ksqldb");
         assert.deepEqual(ksql.env.find((e) => e.name === "KAFKA_SASL_PASSWORD")?.valueFrom, {
             secretKeyRef: { name: "kafka-sasl", key: "client-passwords" },
         });
-        assert.equal(ksql.readinessProbe.httpGet.path, "/info");
+        assert.equal(ksql.readinessProbe.httpGet.path, "/healthcheck");
+        assert.deepEqual(ksql.livenessProbe.tcpSocket, { port: "rest" });
         assert.equal(envValue(ksql, "KSQL_KSQL_SERVICE_ID"), "ingest_");
         assert.equal(containerOf("ksqldb-cli").image, "docker.io/confluentinc/ksqldb-cli:0.29.0");
     });
@@ -139,6 +188,35 @@ describe("workload components", () => {
         assert.equal(envValue(ui, "CONNECT_CLUSTERS_URL"), "http://connect:8083");
     });
 
+    it("runs every workload read-only under its own token-less ServiceAccount", () => {
+        const accounts = recorded.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount");
+        for (const d of recorded.filter(
+            (r) =>
+                r.type === "kubernetes:apps/v1:Deployment" ||
+                r.type === "kubernetes:apps/v1:StatefulSet",
+        )) {
+            const pod = (d.inputs.spec as any).template.spec;
+            assert.equal(pod.serviceAccountName, d.name, `${d.name} account`);
+            assert.equal(pod.automountServiceAccountToken, false, `${d.name} token`);
+            const account = accounts.find((a) => (a.inputs.metadata as any).name === d.name);
+            assert.equal(account?.inputs.automountServiceAccountToken, false, `${d.name} SA`);
+            assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
+            for (const ctr of [...(pod.initContainers ?? []), ...pod.containers] as Container[]) {
+                assert.equal(ctr.securityContext.readOnlyRootFilesystem, true, `${d.name} ro`);
+                assert.ok(ctr.resources.requests["ephemeral-storage"], `${d.name} ephemeral`);
+                assert.ok(ctr.resources.limits["ephemeral-storage"], `${d.name} ephemeral`);
+            }
+        }
+    });
+
+    it("labels the Kafka clients for the chart's NetworkPolicy", () => {
+        for (const name of ["connect", "ksqldb", "console"]) {
+            const meta = (one("kubernetes:apps/v1:Deployment", name).inputs.spec as any).template
+                .metadata;
+            assert.equal(meta.labels["kafka-client"], "true", name);
+        }
+    });
+
     it("gives every workload container requests, limits and both probes", () => {
         for (const d of recorded.filter(
             (r) =>
@@ -151,6 +229,7 @@ describe("workload components", () => {
                     `${d.name} resources`,
                 );
                 assert.ok(ctr.readinessProbe && ctr.livenessProbe, `${d.name} probes`);
+                assert.notDeepEqual(ctr.livenessProbe, ctr.readinessProbe, `${d.name} liveness`);
                 assert.equal(
                     ctr.securityContext.allowPrivilegeEscalation,
                     false,
