@@ -155,12 +155,14 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             kafkaBootstrapServers: p.bootstrapServers,
             kafkaClient: p.kafkaClient,
             hadoopConfigMapName: p.hdfs?.configMapName,
-            postgres: p.postgres && {
-                jdbcUrl: p.postgres.jdbcUrl,
-                username: p.postgres.username,
-                passwordSecretName: p.postgres.passwordSecretName,
-                resource: p.postgres,
-            },
+            postgres: p.postgres
+                ? {
+                      jdbcUrl: p.postgres.jdbcUrl,
+                      username: p.postgres.username,
+                      passwordSecretName: p.postgres.passwordSecretName,
+                      resource: p.postgres,
+                  }
+                : externalPostgresClient(cfg, p.externalPostgresSecret),
             images: { flume: p.images.flume, sqoop: p.images.sqoop },
             sqoopSchedule: cfg.sqoop.schedule,
         },
@@ -195,5 +197,21 @@ export function externalEndpoints(cfg: PlatformConfig): Endpoints {
         replicationFactor: cfg.kafka.defaultReplicationFactor ?? Math.min(3, cfg.kafka.replicas),
         hdfsAdminUser: cfg.hdfs.adminUser,
         dependsOn: [],
+    };
+}
+
+/** In-cluster clients of a bring-your-own Postgres (`postgres.externalHost`), for the Sqoop job. */
+function externalPostgresClient(
+    cfg: PlatformConfig,
+    secret: k8s.core.v1.Secret | undefined,
+): NonNullable<WorkloadContext["postgres"]> | undefined {
+    const hostPort = cfg.postgres.externalHost;
+    if (hostPort === undefined || secret === undefined) return undefined;
+    const [, host, port] = /^(.*?)(?::(\d+))?$/.exec(hostPort)!;
+    return {
+        jdbcUrl: `jdbc:postgresql://${host}:${port ?? "5432"}/${cfg.postgres.database}`,
+        username: cfg.postgres.username,
+        passwordSecretName: secret.metadata.name,
+        resource: secret,
     };
 }

