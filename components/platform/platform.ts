@@ -35,7 +35,14 @@ export function deployPlatform(cfg: PlatformConfig) {
         {
             metadata: {
                 name: cfg.kubernetes.namespace,
-                labels: { "app.kubernetes.io/part-of": "ingest-platform" },
+                labels: {
+                    "app.kubernetes.io/part-of": "ingest-platform",
+                    // Pod Security Admission rejects any pod that fails the "restricted" profile.
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                },
             },
         },
         opts,
