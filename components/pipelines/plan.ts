@@ -87,12 +87,12 @@ function topicProblems(topics: readonly PlannedTopic[], brokers: number | undefi
         if (clash !== undefined) {
             const how =
                 clash.name === t.name
-                    ? "is declared twice"
+                    ? `is also declared by ${clash.key}`
                     : kafkaCollisionForm(clash.name) === kafkaCollisionForm(t.name)
-                      ? `collides with "${clash.name}" (Kafka treats '.' and '_' as the same)`
-                      : `clashes with "${clash.name}" (they differ only in case or punctuation, so their resource names topic-${slug(t.name)} collide)`;
+                      ? `collides with "${clash.name}" of ${clash.key} (Kafka treats '.' and '_' alike)`
+                      : `clashes with "${clash.name}" of ${clash.key} (they differ only in case or punctuation, so both would be resource topic-${slug(t.name)})`;
             problems.push(
-                `${t.key}: topic "${t.name}" ${how}, also declared by ${clash.key}. Fix: ${fixFor(t, clash, "topic name")}`,
+                `${t.key}: topic "${t.name}" ${how}. Fix: ${fixFor(t, clash, "topic name")}`,
             );
             continue;
         }
@@ -113,10 +113,10 @@ function directoryProblems(dirs: readonly PlannedDirectory[]): string[] {
         if (clash !== undefined) {
             const how =
                 normalPath(clash.path) === normalPath(d.path)
-                    ? "is declared twice"
-                    : `clashes with "${clash.path}" (their resource names hdfs-dir-${slug(d.path)} collide)`;
+                    ? `is also declared by ${clash.key}`
+                    : `clashes with "${clash.path}" of ${clash.key} (both would be resource hdfs-dir-${slug(d.path)})`;
             problems.push(
-                `${d.key}: HDFS directory "${d.path}" ${how}, also declared by ${clash.key}. Fix: ${fixFor(d, clash, "path")}`,
+                `${d.key}: HDFS directory "${d.path}" ${how}. Fix: ${fixFor(d, clash, "path")}`,
             );
             continue;
         }
@@ -132,8 +132,8 @@ function connectorProblems(connectors: readonly PlannedConnector[]): string[] {
         const clash = seen.get(c.name);
         if (clash !== undefined) {
             const how = clash.builtIn
-                ? `has the name of a connector ${clash.key} declares`
-                : `is declared twice, also by ${clash.key}`;
+                ? `is the name of a connector ${clash.key} declares`
+                : `is also declared by ${clash.key}`;
             problems.push(
                 `${c.key}: connector "${c.name}" ${how}. Fix: ${fixFor(c, clash, "connector name")}`,
             );

@@ -50,9 +50,10 @@ export function sensorIdProblems(ids: readonly string[]): string[] {
         const dir = sensorHdfsDir("/grid-wattage", id);
         const j = byStream.get(stream) ?? byDir.get(dir);
         if (j !== undefined) {
+            const same = byStream.get(stream) === j ? `stream ${stream}` : `directory ${dir}`;
             problems.push(
                 `${key}: sensor id "${id}" duplicates pipelines.powerGrid.sensors[${j}] "${ids[j]}" ` +
-                    `(both route to stream ${stream} and ${dir}). Fix: pulumi config rm --path '${key}'`,
+                    `(both would use ${same}). Fix: pulumi config rm --path '${key}'`,
             );
             return;
         }
@@ -65,23 +66,31 @@ export function sensorIdProblems(ids: readonly string[]): string[] {
 /** The names seed 003 declares: its topics, the sensor streams' topics, directories, sinks. */
 export function powerGridPlan(sensors: readonly string[]): PipelinePlan {
     const key = "pipelines.powerGrid";
-    const valid = sensors.filter((id) => /^[A-Za-z0-9_]+$/.test(id));
+    const problems = sensorIdProblems(sensors);
+    // Ids with a problem are reported once, by sensorIdProblems, and left out of the names.
+    const valid = sensors.flatMap((id, i) =>
+        problems.some((p) => p.startsWith(`${key}.sensors[${i}]:`)) ? [] : [{ id, i }],
+    );
     return {
         topics: [
             ...Object.values(POWER_GRID_TOPICS).map((name) => ({ name, key, builtIn: true })),
             // ksqlDB creates one topic per sensor stream.
-            ...valid.map((id, i) => ({
+            ...valid.map(({ id, i }) => ({
                 name: sensorStreamName(id),
-                key: `${key}.sensors[${sensors.indexOf(id, i)}]`,
+                key: `${key}.sensors[${i}]`,
                 builtIn: true,
             })),
         ],
         directories: POWER_GRID_DIRS.map((d) => ({ ...d, key, builtIn: true })),
         connectors: [
             { name: UNORGANIZED_SINK, key, builtIn: true },
-            ...valid.map((id) => ({ name: `hdfs-sink-sensor-${id}`, key, builtIn: true })),
+            ...valid.map(({ id, i }) => ({
+                name: `hdfs-sink-sensor-${id}`,
+                key: `${key}.sensors[${i}]`,
+                builtIn: true,
+            })),
         ],
-        problems: sensorIdProblems(sensors),
+        problems,
     };
 }
 
@@ -131,6 +140,7 @@ export class PowerGrid extends Pipeline {
                     {
                         ksqlUrl: e.host.ksqldb,
                         connectUrl: e.host.connect,
+                        connectEndpointHint: e.host.hints?.connect,
                         hdfsUrl: e.cluster.hdfsRpc,
                         sensorIds: args.sensors,
                         sourceTopic: ingestion?.name ?? "INGESTION",
