@@ -19,6 +19,8 @@ const STATE_ONLY = [
     "streamsProperties",
     "deleteTopic",
     "waitTimeoutSeconds",
+    "onQueryError",
+    "basicAuth",
     "providerVersion",
 ];
 
@@ -54,6 +56,8 @@ export function diffKsqlSource(
         if (differs("where")) (aggregate ? replaces : updates).push("where");
         // Refresh found the feeding query gone: CREATE OR REPLACE starts it again.
         if (!olds.queryId) updates.push("queryId");
+        // Refresh found it failed: the update fails or restarts it (onQueryError).
+        else if (olds.queryState === "ERROR") updates.push("queryState");
     }
     for (const k of STATE_ONLY) if (differs(k as keyof KsqlSourceInputs)) updates.push(k);
     return {

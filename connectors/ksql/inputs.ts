@@ -14,7 +14,12 @@ import {
 } from "./sql";
 
 /** Bumped whenever the provider's behaviour changes (Pulumi cannot see code changes). */
-export const KSQL_PROVIDER_VERSION = "1";
+export const KSQL_PROVIDER_VERSION = "2";
+
+/** What an apply does with a persistent query ksqlDB reports in state ERROR. */
+export const QUERY_ERROR_POLICIES = ["fail", "restart"] as const;
+/** See {@link QUERY_ERROR_POLICIES}. */
+export type QueryErrorPolicy = (typeof QUERY_ERROR_POLICIES)[number];
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DERIVED_ONLY = ["select", "where", "groupBy"] as const;
@@ -97,12 +102,89 @@ export function normalizeKsqlInputs(news: Record<string, unknown>): {
     if (known(wait) && (typeof wait !== "number" || !(wait > 0))) {
         fail("waitTimeoutSeconds", "must be a positive number of seconds");
     }
+    out.onQueryError = news.onQueryError ?? "fail";
+    if (
+        known(out.onQueryError) &&
+        !(QUERY_ERROR_POLICIES as readonly unknown[]).includes(out.onQueryError)
+    ) {
+        fail("onQueryError", `must be one of ${QUERY_ERROR_POLICIES.join(", ")}`);
+    }
+    out.endpointHint = text("endpointHint", news.endpointHint, false);
+    out.basicAuth = basicAuth(news.basicAuth, fail);
     out.providerVersion = news.providerVersion ?? KSQL_PROVIDER_VERSION;
     for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
     return { inputs: out, failures };
 }
 
 type Fail = (property: string, reason: string) => void;
+
+function basicAuth(v: unknown, fail: Fail): unknown {
+    if (v === undefined || v === null || v === UNKNOWN) return v ?? undefined;
+    const a = v as Record<string, unknown>;
+    const ok = (x: unknown) => x === UNKNOWN || (typeof x === "string" && x !== "");
+    if (typeof v !== "object" || !ok(a.username) || !ok(a.password)) {
+        fail("basicAuth", "must be { username, password } with non-empty strings");
+        return v;
+    }
+    return { username: a.username, password: a.password };
+}
+
+/**
+ * Type names ksqlDB 0.29 resolves without a registered custom type (SqlPrimitiveType.java:32-49,
+ * SqlTypeParser.java:78-116): anything else is "Cannot resolve unknown type" on the server.
+ */
+const PRIMITIVE_TYPES = [
+    "BOOLEAN",
+    "INTEGER",
+    "BIGINT",
+    "DOUBLE",
+    "STRING",
+    "TIME",
+    "DATE",
+    "TIMESTAMP",
+    "BYTES",
+];
+
+/** The first unknown type name in a normalized type, or undefined when every name is known. */
+export function unknownTypeName(type: string): string | undefined {
+    const m = /^(\w+)\s*(?:<(.*)>|\((.*)\))?$/s.exec(type.trim());
+    if (!m) return type;
+    const [, base, inner, params] = m;
+    if (PRIMITIVE_TYPES.includes(base))
+        return inner === undefined && params === undefined ? undefined : type;
+    if (base === "DECIMAL")
+        return params !== undefined && /^\d+, \d+$/.test(params) ? undefined : type;
+    const parts = splitTopLevel(inner ?? "");
+    if (base === "ARRAY" && parts.length === 1) return unknownTypeName(parts[0]);
+    if (base === "MAP" && parts.length === 2) {
+        return unknownTypeName(parts[0]) ?? unknownTypeName(parts[1]);
+    }
+    if (base === "STRUCT" && parts.length > 0) {
+        for (const field of parts) {
+            const t = /^(?:`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_]*)\s+(.+)$/s.exec(field)?.[1];
+            const bad = t === undefined ? field : unknownTypeName(t);
+            if (bad !== undefined) return bad;
+        }
+        return undefined;
+    }
+    return base;
+}
+
+function splitTopLevel(s: string): string[] {
+    const parts: string[] = [];
+    let depth = 0;
+    let cur = "";
+    for (const ch of s) {
+        if (ch === "<" || ch === "(") depth++;
+        if (ch === ">" || ch === ")") depth--;
+        if (ch === "," && depth === 0) {
+            parts.push(cur.trim());
+            cur = "";
+        } else cur += ch;
+    }
+    if (cur.trim()) parts.push(cur.trim());
+    return parts;
+}
 
 function stringList(property: string, v: unknown, fail: Fail): unknown {
     if (v === UNKNOWN) return v;
@@ -152,12 +234,23 @@ function columnList(table: boolean, v: unknown, fail: Fail): unknown {
         if (typeof n === "string" && seen.has(n))
             fail(`columns[${i}].name`, `duplicate column ${n}`);
         if (typeof n === "string") seen.add(n);
+        const normalized = normalizeType(typeof type === "string" ? type : "");
         if (typeof type !== "string" || type.trim() === "") {
             fail(`columns[${i}].type`, "is required, e.g. STRING");
+        } else {
+            const bad = unknownTypeName(normalized);
+            if (bad !== undefined) {
+                fail(
+                    `columns[${i}].type`,
+                    `unknown type ${bad} in ${normalized}: use ${PRIMITIVE_TYPES.join(", ")} (INT and ` +
+                        "VARCHAR as aliases), DECIMAL(p, s), ARRAY<T>, MAP<K, V> or STRUCT<name T, …> " +
+                        "(e.g. DOUBLE for a float; custom types from CREATE TYPE are not supported)",
+                );
+            }
         }
         const column: KsqlColumn = {
             name: n as string,
-            type: normalizeType(typeof type === "string" ? type : ""),
+            type: normalized,
             key: key === true,
         };
         return column;
@@ -179,6 +272,12 @@ export interface KsqlSourceInputs extends KsqlSourceDefinition {
     readonly deleteTopic: boolean;
     /** How long to retry transient errors and wait for commands, in seconds. */
     readonly waitTimeoutSeconds: number;
+    /** What an apply does with a feeding query in state ERROR. */
+    readonly onQueryError: QueryErrorPolicy;
+    /** What to check when ksqlDB cannot be reached (not diffed). */
+    readonly endpointHint?: string;
+    /** HTTP basic-auth credentials; the password is a secret output (never plaintext in state). */
+    readonly basicAuth?: { readonly username: string; readonly password: string };
     /** Provider behaviour version. */
     readonly providerVersion: string;
 }
@@ -191,6 +290,8 @@ export interface KsqlSourceOutputs extends KsqlSourceInputs {
     readonly schemaColumns: KsqlColumn[];
     /** The persistent query feeding a derived source; `""` over a topic or when not running. */
     readonly queryId: string;
+    /** State of that query (`RUNNING`, `ERROR`, …); `""` when there is none. */
+    readonly queryState: string;
     /** The statement the server stored for the source. */
     readonly statementText: string;
     /** Command sequence number of the last command this resource ran; -1 before any. */

@@ -12,14 +12,23 @@
  *   running is restarted, and a source dropped out of band is reported gone.
  * - delete: terminate the queries that read from or write into the source (ids found at delete
  *   time; they are not stable), then `DROP … IF EXISTS [DELETE TOPIC]`. Streams or tables built
- *   from this one block the drop in ksqlDB 0.15+; the provider fails before terminating anything.
+ *   from this one block the drop in ksqlDB 0.15+; the provider fails before terminating anything,
+ *   also when the topic is gone (DESCRIBE then reports no constraints: the DROP is tried first).
+ *   DELETE TOPIC is left out while another source still uses the topic, which ksqlDB refuses
+ *   (TopicDeleteInjector.java:175-195 in 0.29.0); the last source over it deletes it.
+ * - query health: a feeding query in state ERROR shows in `queryState`; an apply then fails
+ *   (`onQueryError: "fail"`, the default) or terminates and re-creates it (`"restart"`).
+ * - A stored `commandSequenceNumber` is only a hint (see ./client): a redeployed server never
+ *   reaches it.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
     describeSource,
     executeCommand,
     KsqlError,
+    listSources,
     type KsqlCallOptions,
+    type KsqlRunningQuery,
     type KsqlSourceDescription,
 } from "./client";
 import { diffKsqlSource } from "./diff";
@@ -33,6 +42,7 @@ import {
     createStatement,
     dropStatement,
     isDerived,
+    normalizeType,
     schemaToType,
     terminateStatement,
     type KsqlColumn,
@@ -57,7 +67,7 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
         const opts = { ...callOptions(inputs), streamsProperties: inputs.streamsProperties };
         const result = await executeCommand(opts, createStatement(inputs, false));
         const outs = await observe(inputs, result.commandSequenceNumber);
-        return { id: inputs.name, outs };
+        return { id: inputs.name, outs: await healthy(inputs.name, inputs, outs) };
     },
 
     async read(id: string, props: KsqlSourceOutputs) {
@@ -67,44 +77,79 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
         return { id, props: observed, inputs: inputsOf(observed) };
     },
 
-    async update(_id: string, olds: KsqlSourceOutputs, news: KsqlSourceInputs) {
-        const opts = callOptions(news);
+    async update(id: string, olds: KsqlSourceOutputs, news: KsqlSourceInputs) {
+        const opts = { ...callOptions(news), sequenceHint: olds.commandSequenceNumber };
         const live = await describeSource(opts, news.name);
         let seq = olds.commandSequenceNumber ?? -1;
-        const restart = isDerived(news) && !feedingQuery(live);
-        if (!live || restart || createStatement(olds, false) !== createStatement(news, false)) {
-            const statement = createStatement(news, live !== undefined);
+        const write = async (statement: string, extra: Partial<KsqlCallOptions> = {}) => {
+            const fresh = seq !== olds.commandSequenceNumber;
             const result = await executeCommand(
-                { ...opts, streamsProperties: news.streamsProperties, commandSequenceNumber: seq },
+                {
+                    ...opts,
+                    ...(fresh ? { commandSequenceNumber: seq } : {}),
+                    ...extra,
+                },
                 statement,
             );
             seq = result.commandSequenceNumber;
+        };
+        const feeding = feedingQuery(live);
+        if (feeding?.state === "ERROR") {
+            if (news.onQueryError !== "restart") throw queryFailed(news, feeding);
+            // Terminated first: CREATE OR REPLACE of a registered aggregate is refused, of an
+            // unregistered one starts a new query (QueryRegistryImpl.java:453-455 in 0.29.0).
+            await write(terminateStatement(feeding.id));
         }
-        return { outs: await observe(news, seq) };
+        const restart = isDerived(news) && (!feeding || feeding.state === "ERROR");
+        if (!live || restart || createStatement(olds, false) !== createStatement(news, false)) {
+            const statement = createStatement(news, live !== undefined);
+            await write(statement, { streamsProperties: news.streamsProperties });
+        }
+        const outs = await observe(news, seq, seq === olds.commandSequenceNumber);
+        return { outs: await healthy(id, news, outs) };
     },
 
     async delete(_id: string, props: KsqlSourceOutputs) {
-        const opts = callOptions(props);
+        const opts = { ...callOptions(props), sequenceHint: props.commandSequenceNumber };
         const desc = await describeSource(opts, props.name);
         if (!desc || desc.type !== props.kind) return;
-        const dependents = desc.sourceConstraints ?? [];
-        if (dependents.length > 0) {
-            throw new Error(
+        const refuse = (dependents: readonly string[]) =>
+            new Error(
                 `cannot drop ${props.kind} ${props.name}: ${dependents.join(", ")} ` +
                     "were created from it and ksqlDB refuses to drop a source other streams or " +
                     "tables read from. Delete them first (declare them with dependsOn on this " +
                     "resource so Pulumi orders it), then retry.",
             );
+        const derived = [...desc.readQueries]
+            .filter((q) => /^\s*CREATE\b/i.test(q.queryString))
+            .flatMap((q) => q.sinks ?? [])
+            .filter((s) => s !== props.name);
+        const dependents = [...new Set([...(desc.sourceConstraints ?? []), ...derived])].sort();
+        if (dependents.length > 0) throw refuse(dependents);
+        const deleteTopic = props.deleteTopic === true && !(await topicShared(opts, props, desc));
+        const drop = dropStatement(props.kind, props.name, deleteTopic);
+        let seq: number | undefined;
+        const run = async (statement: string) => {
+            const r = await executeCommand({ ...opts, commandSequenceNumber: seq }, statement);
+            seq = r.commandSequenceNumber;
+        };
+        if (desc.topicError !== undefined) {
+            // The topic could not be described, so ksqlDB left `sourceConstraints` empty
+            // (ListSourceExecutor.java:296-303 in 0.29.0). The DROP is validated before it runs:
+            // try it before terminating anything, and refuse if other sources block it.
+            try {
+                return await run(drop);
+            } catch (e) {
+                const blocked = e instanceof KsqlError ? blockingSources(e.serverMessage) : [];
+                if (blocked.length > 0) throw refuse(blocked);
+                if (!(e instanceof KsqlError && /You need to terminate them/.test(e.serverMessage)))
+                    throw e;
+            }
         }
-        let seq = props.commandSequenceNumber ?? -1;
         const ids = new Set([...desc.writeQueries, ...desc.readQueries].map((q) => q.id));
         for (const id of ids) {
             try {
-                const r = await executeCommand(
-                    { ...opts, commandSequenceNumber: seq },
-                    terminateStatement(id),
-                );
-                seq = r.commandSequenceNumber;
+                await run(terminateStatement(id));
             } catch (e) {
                 // Gone since DESCRIBE (e.g. dropped with its source): fine; anything else is not.
                 const again = await describeSource(opts, props.name);
@@ -112,10 +157,79 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
                 if (still.some((q) => q.id === id)) throw e;
             }
         }
-        const drop = dropStatement(props.kind, props.name, props.deleteTopic === true);
-        await executeCommand({ ...opts, commandSequenceNumber: seq }, drop);
+        try {
+            await run(drop);
+        } catch (e) {
+            // Another source took the topic since the check: drop the source, keep the topic.
+            const shared =
+                e instanceof KsqlError && /^Refusing to delete topic\./.test(e.serverMessage);
+            if (!shared) throw e;
+            await run(dropStatement(props.kind, props.name, false));
+        }
     },
 };
+
+/** The sources named by ksqlDB's "streams and/or tables read from this source" DROP refusal. */
+function blockingSources(message: string): string[] {
+    const m = /streams and\/or tables read from this source: \[([^\]]*)\]/.exec(message);
+    return m
+        ? m[1]
+              .split(",")
+              .map((s) => s.trim())
+              .filter((s) => s)
+        : [];
+}
+
+/** True when another stream or table uses this source's topic (DELETE TOPIC would be refused). */
+async function topicShared(
+    opts: KsqlCallOptions,
+    props: KsqlSourceOutputs,
+    desc: KsqlSourceDescription,
+): Promise<boolean> {
+    const sources = await listSources(opts);
+    return sources.some((s) => s.topic === desc.topic && s.name !== props.name);
+}
+
+/** The error for a feeding query in ERROR under the "fail" policy. */
+function queryFailed(inputs: KsqlSourceInputs, q: KsqlRunningQuery): KsqlError {
+    return new KsqlError(
+        `EXPLAIN ${q.id};`,
+        `the persistent query ${q.id} feeding ${inputs.kind} ${inputs.name} is in state ERROR ` +
+            "(its Kafka Streams application failed; `EXPLAIN " +
+            `${q.id};\` in the ksqlDB CLI shows the errors). Fix the cause and run \`pulumi up\` ` +
+            'again, or set onQueryError: "restart" to terminate and re-create it on apply.',
+    );
+}
+
+/**
+ * Outputs after a write, checked for query health: a feeding query in ERROR restarts once under
+ * "restart" (terminate, then CREATE OR REPLACE) and otherwise fails the apply. The failure
+ * carries the id and outputs so the engine records the source (a partial failure, not an orphan).
+ */
+async function healthy(
+    id: string,
+    inputs: KsqlSourceInputs,
+    outs: KsqlSourceOutputs,
+): Promise<KsqlSourceOutputs> {
+    if (outs.queryState !== "ERROR") return outs;
+    let current = outs;
+    if (inputs.onQueryError === "restart") {
+        const opts = { ...callOptions(inputs), commandSequenceNumber: outs.commandSequenceNumber };
+        const term = await executeCommand(opts, terminateStatement(outs.queryId));
+        const r = await executeCommand(
+            {
+                ...opts,
+                commandSequenceNumber: term.commandSequenceNumber,
+                streamsProperties: inputs.streamsProperties,
+            },
+            createStatement(inputs, true),
+        );
+        current = await observe(inputs, r.commandSequenceNumber);
+        if (current.queryState !== "ERROR") return current;
+    }
+    const err = queryFailed(inputs, { id: current.queryId, queryString: "", state: "ERROR" });
+    throw Object.assign(err, { id, properties: current, reasons: [err.message] });
+}
 
 /** The input part of a state, for diffs after a refresh; absent fields left out (see ./wire). */
 function inputsOf(o: KsqlSourceOutputs): KsqlSourceInputs {
@@ -134,6 +248,9 @@ function inputsOf(o: KsqlSourceOutputs): KsqlSourceInputs {
         streamsProperties: o.streamsProperties,
         deleteTopic: o.deleteTopic,
         waitTimeoutSeconds: o.waitTimeoutSeconds,
+        onQueryError: o.onQueryError,
+        endpointHint: o.endpointHint,
+        basicAuth: o.basicAuth,
         providerVersion: o.providerVersion,
     };
     return withoutUndefined(inputs);
@@ -143,13 +260,25 @@ function callOptions(inputs: KsqlSourceInputs): KsqlCallOptions {
     return {
         url: inputs.ksqlUrl,
         deadlineMs: (inputs.waitTimeoutSeconds ?? 120) * 1000,
+        basicAuth: inputs.basicAuth,
+        endpointHint: inputs.endpointHint,
     };
 }
 
-/** DESCRIBE after a write (waiting for `seq`) and the outputs built from it. */
-async function observe(inputs: KsqlSourceInputs, seq: number): Promise<KsqlSourceOutputs> {
+/**
+ * DESCRIBE after a write (waiting for `seq`, or with it as a mere hint when nothing was written
+ * in this operation) and the outputs built from it.
+ */
+async function observe(
+    inputs: KsqlSourceInputs,
+    seq: number,
+    hintOnly = false,
+): Promise<KsqlSourceOutputs> {
     const desc = await describeSource(
-        { ...callOptions(inputs), commandSequenceNumber: seq },
+        {
+            ...callOptions(inputs),
+            ...(hintOnly ? { sequenceHint: seq } : { commandSequenceNumber: seq }),
+        },
         inputs.name,
     );
     if (!desc) {
@@ -159,11 +288,13 @@ async function observe(inputs: KsqlSourceInputs, seq: number): Promise<KsqlSourc
             `${what} is missing right after it was written`,
         );
     }
+    const query = feedingQuery(desc);
     return {
         ...inputs,
         kafkaTopic: desc.topic,
-        schemaColumns: observedColumns(desc),
-        queryId: feedingQuery(desc)?.id ?? "",
+        schemaColumns: observedColumns(desc, inputs.columns),
+        queryId: query?.id ?? "",
+        queryState: query?.state ?? "",
         statementText: desc.statement,
         commandSequenceNumber: seq,
     };
@@ -171,10 +302,11 @@ async function observe(inputs: KsqlSourceInputs, seq: number): Promise<KsqlSourc
 
 /** State after a refresh: observed values replace the declared ones they correspond to. */
 function refreshed(props: KsqlSourceOutputs, desc: KsqlSourceDescription): KsqlSourceOutputs {
-    const columns = observedColumns(desc);
+    const columns = observedColumns(desc, props.columns);
     const keyless = !columns.some((c) => c.key);
     // A keyless stream may report its key format as NONE; that is not drift.
     const keyFormat = keyless && desc.keyFormat === "NONE" ? props.keyFormat : desc.keyFormat;
+    const query = feedingQuery(desc);
     return {
         ...props,
         kind: desc.type,
@@ -184,18 +316,37 @@ function refreshed(props: KsqlSourceOutputs, desc: KsqlSourceDescription): KsqlS
         ...(props.valueFormat !== undefined ? { valueFormat: desc.valueFormat } : {}),
         kafkaTopic: desc.topic,
         schemaColumns: columns,
-        queryId: feedingQuery(desc)?.id ?? "",
+        queryId: query?.id ?? "",
+        queryState: query?.state ?? "",
         statementText: desc.statement,
     };
 }
 
-function observedColumns(desc: KsqlSourceDescription): KsqlColumn[] {
+/**
+ * Columns as DESCRIBE reports them. DESCRIBE's schema JSON has no map key type (a MAP is only
+ * its value `memberSchema`), so a declared `MAP<INTEGER, V>` reads back as `MAP<STRING, V>`:
+ * where the two differ only in map key types, the declared type is kept.
+ */
+function observedColumns(
+    desc: KsqlSourceDescription,
+    declared: readonly KsqlColumn[] | undefined,
+): KsqlColumn[] {
     return (
         desc.fields
             // Value columns carry no `type` (absent or null); HEADER columns are not declared ones.
             .filter((f) => !f.type || f.type === "KEY")
-            .map((f) => ({ name: f.name, type: schemaToType(f.schema), key: f.type === "KEY" }))
+            .map((f) => {
+                const type = schemaToType(f.schema);
+                const mine = declared?.find((c) => c.name === f.name)?.type;
+                const keep = mine !== undefined && withStringMapKeys(mine) === type;
+                return { name: f.name, type: keep ? mine : type, key: f.type === "KEY" };
+            })
     );
+}
+
+/** A type with every map key type replaced by STRING, as DESCRIBE renders it. */
+function withStringMapKeys(type: string): string {
+    return normalizeType(type).replace(/MAP<[A-Z]+(\(\d+, \d+\))?, /g, "MAP<STRING, ");
 }
 
 /** The `CREATE … AS SELECT` query writing into the source (INSERT INTO queries excluded). */

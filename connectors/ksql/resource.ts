@@ -46,6 +46,25 @@ export interface KsqlStreamArgs {
     readonly deleteTopic?: pulumi.Input<boolean>;
     /** Seconds to retry transient errors (503, server starting) and wait for commands. Defaults to 120. */
     readonly waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * What an apply does when the feeding query of a derived stream/table is in state ERROR
+     * (shown in `queryState` after a refresh): `"fail"` (the default) or `"restart"` (terminate
+     * it and re-create it with `CREATE OR REPLACE`).
+     */
+    readonly onQueryError?: pulumi.Input<"fail" | "restart">;
+    /**
+     * Named in the error when ksqlDB cannot be reached: the config key behind `ksqlUrl` and what to
+     * check. Not diffed. Defaults to a hint naming `ksqldb.url` and the dev NodePort mapping.
+     */
+    readonly endpointHint?: pulumi.Input<string>;
+    /**
+     * HTTP basic-auth credentials for the ksqlDB REST API (`authentication.method=BASIC`). The
+     * password is stored as a secret output, never in plaintext state. Defaults to none.
+     */
+    readonly basicAuth?: pulumi.Input<{
+        readonly username: pulumi.Input<string>;
+        readonly password: pulumi.Input<string>;
+    }>;
     /** Provider behaviour version; defaults to the current one, bump to re-apply. */
     readonly providerVersion?: pulumi.Input<string>;
 }
@@ -73,10 +92,14 @@ function props(kind: KsqlSourceKind, args: KsqlTableArgs): pulumi.Inputs {
         streamsProperties: args.streamsProperties,
         deleteTopic: args.deleteTopic,
         waitTimeoutSeconds: args.waitTimeoutSeconds,
+        onQueryError: args.onQueryError,
+        endpointHint: args.endpointHint,
+        basicAuth: args.basicAuth,
         providerVersion: args.providerVersion ?? KSQL_PROVIDER_VERSION,
         kafkaTopic: undefined,
         schemaColumns: undefined,
         queryId: undefined,
+        queryState: undefined,
         statementText: undefined,
         commandSequenceNumber: undefined,
     };
@@ -93,6 +116,8 @@ function withOldType(
     return {
         ...opts,
         aliases: [...(opts?.aliases ?? []), { type: `pulumi-nodejs:dynamic/ksql:${kind}` }],
+        // The credentials echo into the outputs; keep them encrypted in state.
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "basicAuth"],
     };
 }
 
@@ -106,6 +131,8 @@ abstract class KsqlSource extends pulumi.dynamic.Resource {
     declare public readonly schemaColumns: pulumi.Output<KsqlColumn[]>;
     /** Persistent query feeding a derived stream or table; `""` over a topic. */
     declare public readonly queryId: pulumi.Output<string>;
+    /** State of that query as ksqlDB reports it (`RUNNING`, `ERROR`); `""` without one. */
+    declare public readonly queryState: pulumi.Output<string>;
     /** The statement ksqlDB stored. */
     declare public readonly statementText: pulumi.Output<string>;
 }

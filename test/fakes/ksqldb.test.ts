@@ -45,7 +45,7 @@ describe("fake ksqlDB REST API", () => {
         assert.equal(res.body.length, 1);
         const [entity] = res.body as Json[];
         assert.equal(entity["@type"], "currentStatus");
-        assert.equal(entity.commandId, "stream/STREAM_INGESTION/create");
+        assert.equal(entity.commandId, "stream/`STREAM_INGESTION`/create");
         assert.deepEqual(entity.commandStatus, {
             status: "SUCCESS",
             message: "Stream created",
@@ -68,13 +68,66 @@ describe("fake ksqlDB REST API", () => {
         });
     });
 
-    it("rejects a stream over a missing topic", async () => {
+    it("rejects a stream over a missing topic with 400 / 40000 and no statement", async () => {
         const res = await ksql(
             fake,
             "CREATE STREAM X (A STRING) WITH (KAFKA_TOPIC='nope', VALUE_FORMAT='JSON');",
         );
         assert.equal(res.status, 400);
-        assert.equal(res.body.message, "Kafka topic does not exist: nope");
+        assert.deepEqual(Object.keys(res.body).sort(), ["@type", "error_code", "message"]);
+        assert.equal(res.body["@type"], "generic_error");
+        assert.equal(res.body.error_code, 40000);
+        assert.match(
+            res.body.message,
+            /^Topic 'nope' does not exist\. If you want to create a new topic for the stream\/table please re-run the statement providing the required 'PARTITIONS' configuration/,
+        );
+    });
+
+    it("rejects an unknown column type as the server's type parser does", async () => {
+        const res = await ksql(
+            fake,
+            "CREATE STREAM X (A FLOAT, B MAP<STRING, REAL>) WITH (KAFKA_TOPIC='INGESTION', VALUE_FORMAT='JSON');",
+        );
+        assert.deepEqual(
+            [res.status, res.body.error_code, res.body.message],
+            [400, 40001, "Failed to prepare statement: Cannot resolve unknown type: FLOAT"],
+        );
+        const nested = await ksql(
+            fake,
+            "CREATE STREAM X (A STRUCT<B ARRAY<REAL>>) WITH (KAFKA_TOPIC='INGESTION', VALUE_FORMAT='JSON');",
+        );
+        assert.equal(
+            nested.body.message,
+            "Failed to prepare statement: Cannot resolve unknown type: REAL",
+        );
+    });
+
+    it("rejects unknown streamsProperties with 500 / 50000 and accepts Kafka client keys", async () => {
+        const bad = await ksql(fake, "SHOW STREAMS;", {
+            streamsProperties: { "auto.offset.rest": "earliest" },
+        });
+        assert.equal(bad.status, 500);
+        assert.deepEqual(bad.body, {
+            "@type": "statement_error",
+            error_code: 50000,
+            message:
+                "Not recognizable as ksql, streams, consumer, or producer property: 'auto.offset.rest'",
+            statementText: "SHOW STREAMS;",
+            entities: [],
+        });
+        const value = await ksql(fake, "SHOW STREAMS;", {
+            streamsProperties: { "auto.offset.reset": "first" },
+        });
+        assert.deepEqual([value.status, value.body.error_code], [400, 40000]);
+        assert.match(value.body.message, /^Failed to coerce type of value 'first'/);
+        const ok = await ksql(fake, "SHOW STREAMS;", {
+            streamsProperties: {
+                "auto.offset.reset": "earliest",
+                "ksql.streams.commit.interval.ms": "100",
+                "producer.acks": "all",
+            },
+        });
+        assert.equal(ok.status, 200);
     });
 
     it("answers a syntax error in the server's shape", async () => {
@@ -194,6 +247,16 @@ describe("fake ksqlDB REST API", () => {
         );
     });
 
+    it("serves /status on exactly three decoded segments, back-quotes included", async () => {
+        const ok = await call(fake, "GET", "/status/stream/%60STREAM_INGESTION%60/create");
+        assert.deepEqual([ok.status, ok.body.status], [200, "SUCCESS"]);
+        const bare = await call(fake, "GET", "/status/stream/STREAM_INGESTION/create");
+        assert.equal(bare.status, 404);
+        const res = await fetch(`${fake.url}/status/stream/a/b/create`);
+        assert.equal(res.status, 404);
+        assert.equal(await res.text(), "<html><body><h1>Resource not found</h1></body></html>");
+    });
+
     it("allows CREATE OR REPLACE for a filter change and keeps the query id", async () => {
         const first = await ksql(fake, SENSOR("2"));
         const id = first.body[0].commandStatus.queryId as string;
@@ -214,7 +277,7 @@ describe("fake ksqlDB REST API", () => {
             "CREATE OR REPLACE STREAM SENSOR_ID_2 AS SELECT * FROM SENSOR_ID_9X;",
         );
         assert.equal(from.body.message, "SENSOR_ID_9X does not exist.");
-        fake.execute(
+        await fake.execute(
             "CREATE STREAM OTHER (payload STRING) WITH (KAFKA_TOPIC='INGESTION', VALUE_FORMAT='JSON');",
         );
         const reorder = await ksql(
@@ -226,10 +289,10 @@ describe("fake ksqlDB REST API", () => {
             reorder.body.message,
             /^Cannot upgrade data source: DataSource 'SENSOR_ID_2' has schema = .* \(The following columns are changed, missing or reordered: \[`PAYLOAD` STRING, `CORRELATION_ID` STRING, `CREATED_AT` DOUBLE, `SCHEMA_VERSION` INTEGER\]\)$/,
         );
-        fake.execute(
+        await fake.execute(
             "CREATE STREAM COPY_TOPIC (payload STRING) WITH (KAFKA_TOPIC='OTHER_T', PARTITIONS=1, VALUE_FORMAT='JSON');",
         );
-        fake.execute("CREATE STREAM C2 AS SELECT * FROM COPY_TOPIC;");
+        await fake.execute("CREATE STREAM C2 AS SELECT * FROM COPY_TOPIC;");
         const source = await ksql(fake, "CREATE OR REPLACE STREAM C2 AS SELECT * FROM OTHER;");
         assert.equal(
             source.body.message,
@@ -291,6 +354,16 @@ describe("fake ksqlDB REST API", () => {
             "CREATE OR REPLACE TABLE COUNTS AS SELECT payload, COUNT(*) AS N FROM OTHER WHERE payload = 'x' GROUP BY payload;",
         );
         assert.equal(upgrade.body.message, "Upgrades not yet supported for StreamAggregate");
+        const running = (d.writeQueries as Json[])[0].id as string;
+        await ksql(fake, `TERMINATE ${running};`);
+        const restarted = await ksql(
+            fake,
+            "CREATE OR REPLACE TABLE COUNTS AS SELECT payload, COUNT(*) AS N FROM OTHER GROUP BY payload;",
+        );
+        assert.equal(restarted.status, 200);
+        const newId = restarted.body[0].commandStatus.queryId as string;
+        assert.match(newId, /^CTAS_COUNTS_\d+$/);
+        assert.notEqual(newId, running);
         const tables = await ksql(fake, "SHOW TABLES;");
         assert.equal(tables.body[0]["@type"], "tables");
         assert.deepEqual(tables.body[0].tables[0], {
@@ -313,6 +386,48 @@ describe("fake ksqlDB REST API", () => {
     it("deletes the topic with DROP … DELETE TOPIC", async () => {
         await ksql(fake, "DROP TABLE COUNTS DELETE TOPIC;");
         assert.equal(fake.engine.topics.has("COUNTS"), false);
+    });
+
+    it("refuses DELETE TOPIC while another source uses the topic, dropping nothing", async () => {
+        const sql = "DROP STREAM OTHER DELETE TOPIC;";
+        const res = await ksql(fake, sql);
+        assert.equal(res.status, 500);
+        assert.deepEqual(res.body, {
+            "@type": "statement_error",
+            error_code: 50000,
+            message:
+                "Refusing to delete topic. Found other data sources (STREAM_INGESTION) using topic INGESTION",
+            statementText: sql,
+            entities: [],
+        });
+        assert.equal(fake.engine.sources.has("OTHER"), true);
+        assert.equal(fake.engine.topics.has("INGESTION"), true);
+    });
+
+    it("describes a source whose topic is gone with no constraints and a Kafka warning", async () => {
+        fake.engine.topics.delete("INGESTION");
+        try {
+            const res = await ksql(fake, "DESCRIBE STREAM_INGESTION EXTENDED;");
+            const d = res.body[0].sourceDescription as Json;
+            assert.deepEqual([d.partitions, d.replication, d.sourceConstraints], [0, 0, []]);
+            assert.deepEqual(res.body[0].warnings, [
+                { message: "Error from Kafka: Failed to Describe Kafka Topic(s): [INGESTION]" },
+            ]);
+            const drop = await ksql(fake, "DROP STREAM STREAM_INGESTION;");
+            assert.equal(drop.status, 400);
+            assert.match(drop.body.message, /streams and\/or tables read from this source/);
+        } finally {
+            fake.engine.topics.add("INGESTION");
+        }
+    });
+
+    it("reports a failed persistent query as state ERROR", async () => {
+        const desc = (await ksql(fake, "DESCRIBE SENSOR_ID_2;")).body[0].sourceDescription;
+        const id = (desc.writeQueries as Json[])[0].id as string;
+        fake.engine.failQuery(id);
+        const again = (await ksql(fake, "DESCRIBE SENSOR_ID_2;")).body[0].sourceDescription;
+        const q = (again.writeQueries as Json[])[0];
+        assert.deepEqual([q.state, q.statusCount], ["ERROR", { ERROR: 1 }]);
     });
 });
 
@@ -337,7 +452,11 @@ describe("fake ksqlDB transient states", () => {
     });
 
     it("keeps commands EXECUTING until polled, and makes later requests wait", async () => {
-        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"], commandPolls: 2 });
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            commandPolls: 2,
+            commandResponseTimeoutMs: 20,
+        });
         try {
             const res = await ksql(fake, BASE);
             const entity = res.body[0] as Json;
@@ -366,18 +485,73 @@ describe("fake ksqlDB transient states", () => {
         }
     });
 
-    it("reports a failed command as ERROR and applies nothing", async () => {
-        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+    it("reports a failed command as ERROR with a stack trace and applies nothing", async () => {
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            commandResponseTimeoutMs: 20,
+        });
         try {
-            fake.failNextCommand("Could not write the statement into the command topic.");
+            fake.failNextCommand("Kafka topic INGESTION is gone.");
             const res = await ksql(fake, BASE);
             assert.equal(res.status, 200);
-            assert.deepEqual(res.body[0].commandStatus, {
-                status: "ERROR",
-                message: "Could not write the statement into the command topic.",
-                queryId: null,
-            });
+            const status = res.body[0].commandStatus as Json;
+            assert.equal(status.status, "ERROR");
+            assert.match(
+                status.message,
+                /^io\.confluent\.ksql\.util\.KsqlStatementException: Kafka topic INGESTION is gone\.\n\tat /,
+            );
             assert.equal(fake.engine.sources.size, 0);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("answers 503 / 50301 for a sequence number it never issued, after the timeout", async () => {
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            commandResponseTimeoutMs: 20,
+        });
+        try {
+            const res = await ksql(fake, "SHOW STREAMS;", { commandSequenceNumber: 41 });
+            assert.equal(res.status, 503);
+            assert.deepEqual(res.body, {
+                "@type": "generic_error",
+                error_code: 50301,
+                message:
+                    "Timed out while waiting for a previous command to execute. command sequence number: 41",
+            });
+            const none = await ksql(fake, "SHOW STREAMS;");
+            assert.equal(none.status, 200);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("answers 404 on /status until a lagging node has read the command", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"], statusLagPolls: 2 });
+        try {
+            const id = (await ksql(fake, BASE)).body[0].commandId as string;
+            const path = `/status/${id.split("/").map(encodeURIComponent).join("/")}`;
+            assert.equal((await call(fake, "GET", path)).status, 404);
+            assert.equal((await call(fake, "GET", path)).status, 404);
+            assert.equal((await call(fake, "GET", path)).body.status, "SUCCESS");
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("requires basic auth when configured: 401 / 40100", async () => {
+        const fake = await FakeKsqlDb.start({ basicAuth: { username: "u", password: "p" } });
+        try {
+            const res = await call(fake, "GET", "/info");
+            assert.deepEqual(
+                [res.status, res.body],
+                [401, { "@type": "generic_error", error_code: 40100, message: "Unauthorized" }],
+            );
+            const ok = await fetch(`${fake.url}/info`, {
+                headers: { Authorization: `Basic ${Buffer.from("u:p").toString("base64")}` },
+            });
+            assert.equal(ok.status, 200);
         } finally {
             await fake.close();
         }

@@ -15,12 +15,17 @@
  * Not modelled: SELECT/PRINT (the /query endpoints), windowing, joins, schema registry formats,
  * partition counts, clustering, partial execution of a multi-statement request.
  *
+ * File:line citations (e.g. KsqlResource.java:298) are to confluentinc/ksql at tag v0.29.0, read
+ * from its source; paths are under ksqldb-rest-app/, ksqldb-rest-model/, ksqldb-engine/,
+ * ksqldb-common/, ksqldb-parser/ and ksqldb-udf/ src/main/java/io/confluent/ksql/.
+ *
  * Verified only against this fake (no ksqlDB server runs in these tests; the same lifecycle runs
- * against a real server in test/connectors/ksqlStream.services.test.ts when KSQLDB_URL is set):
+ * against a real server in test/connectors/ksql/ksqlStream.services.test.ts when KSQLDB_URL is set):
  *   - response entity shapes (currentStatus, sourceDescription, streams/tables, queries) and
- *     error bodies (statement_error 40001, generic_error 40400/50301/50302);
+ *     error bodies (statement_error 40001/50000, generic_error 40000/40100/40400/42900/5030x);
  *   - DESCRIBE field/schema JSON matching the provider's type spelling (no perpetual diff);
- *   - command ids, QUEUED/EXECUTING → SUCCESS/ERROR on /status, commandSequenceNumber waits;
+ *   - command ids (back-quoted names), QUEUED/EXECUTING → SUCCESS/ERROR on /status, the 5 s
+ *     wait for a command's final status and for a commandSequenceNumber;
  *   - CREATE OR REPLACE acceptance: filter changes and appended columns in place; reordered
  *     columns, a new source, aggregations rejected;
  *   - DROP refused while INSERT queries use the source or sources were created from it;
@@ -43,6 +48,19 @@ export interface FakeKsqlDbOptions {
     readonly startupRequests?: number;
     /** CREATE/DROP/TERMINATE commands stay EXECUTING until polled this often on /status. */
     readonly commandPolls?: number;
+    /**
+     * `ksql.server.command.response.timeout.ms`: how long a POST waits for its command's final
+     * status, and for a `commandSequenceNumber` to be consumed. Defaults to the server's 5000
+     * (KsqlRestConfig.java:609-614); tests that make commands lag set it lower.
+     */
+    readonly commandResponseTimeoutMs?: number;
+    /**
+     * Another node answered the POST: this one has not read the command yet, so `/status` is a
+     * 404 "Command not found" for the first N polls of each command id. Defaults to 0.
+     */
+    readonly statusLagPolls?: number;
+    /** Require HTTP basic auth with these credentials (authentication.method=BASIC). */
+    readonly basicAuth?: { readonly username: string; readonly password: string };
     /** `KsqlServerInfo.version`. Defaults to `0.29.0`. */
     readonly version?: string;
 }
@@ -60,11 +78,17 @@ interface Command {
     readonly seq: number;
     readonly run: () => { message: string; queryId?: string };
     status: { status: string; message: string; queryId: string | null };
+    /** Final status reached (SUCCESS/TERMINATED; ERROR is not final, see completeThrough). */
+    final: boolean;
     pollsLeft: number;
+    statusLag: number;
     failWith?: string;
 }
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+/** Vert.x's own answer to a path no route matches (no ksqlDB JSON). */
+const NOT_FOUND_PAGE = "<html><body><h1>Resource not found</h1></body></html>";
 
 /** The fake server: an {@link Engine} behind `POST /ksql`, `GET /status/…`, `/info`, `/healthcheck`. */
 export class FakeKsqlDb {
@@ -74,7 +98,10 @@ export class FakeKsqlDb {
     readonly engine: Engine;
     private readonly commands = new Map<string, Command>();
     private readonly pending: Command[] = [];
+    private readonly waiters: Array<() => void> = [];
+    private readonly injected: Reply[] = [];
     private seq = -1;
+    private consumed = -1;
     private startupLeft: number;
     private nextFailure?: string;
 
@@ -103,14 +130,24 @@ export class FakeKsqlDb {
         await new Promise<void>((r) => this.server.close(() => r()));
     }
 
-    /** The next CREATE/DROP/TERMINATE command ends in ERROR with this message, changing nothing. */
+    /**
+     * The next CREATE/DROP/TERMINATE command fails in the command runner with this message,
+     * changing nothing: InteractiveStatementExecutor.java:211-219 records ERROR with the
+     * exception's stack trace as the message and never completes the final-status future, so the
+     * POST answers only after the full response timeout (CommandStatusFuture.java:49-59).
+     */
     failNextCommand(message: string): void {
         this.nextFailure = message;
     }
 
+    /** Answers the next requests (any route) with these replies, in order, before routing. */
+    respondNext(...replies: Reply[]): void {
+        this.injected.push(...replies);
+    }
+
     /** Runs statements directly (an operator using the CLI), bypassing HTTP; throws on errors. */
-    execute(sql: string): Array<Record<string, unknown>> {
-        const reply = this.ksql({ ksql: sql });
+    async execute(sql: string): Promise<Array<Record<string, unknown>>> {
+        const reply = await this.ksql({ ksql: sql });
         if (reply.status !== 200) throw new Error(JSON.stringify(reply.body));
         return reply.body as Array<Record<string, unknown>>;
     }
@@ -127,17 +164,33 @@ export class FakeKsqlDb {
         }
         const path = (req.url ?? "/").split("?")[0];
         this.requests.push({ method: req.method ?? "GET", path, body, headers: req.headers });
-        const reply = this.route(req.method ?? "GET", path, body);
+        const reply = await this.route(req.method ?? "GET", path, body, req.headers);
+        const html = typeof reply.body === "string";
         res.writeHead(reply.status, {
-            "Content-Type": "application/vnd.ksql.v1+json",
+            "Content-Type": html ? "text/html" : "application/vnd.ksql.v1+json",
             ...reply.headers,
         });
-        res.end(JSON.stringify(reply.body));
+        res.end(html ? reply.body : JSON.stringify(reply.body));
     }
 
-    private route(method: string, path: string, body: unknown): Reply {
+    private async route(
+        method: string,
+        path: string,
+        body: unknown,
+        headers: http.IncomingHttpHeaders,
+    ): Promise<Reply> {
+        const injected = this.injected.shift();
+        if (injected) return injected;
+        if (this.opts.basicAuth && !this.authorized(headers.authorization)) {
+            // AuthHandlers.java:161-172 + FailureHandler.java:53-79: 401 / 40100 "Unauthorized".
+            return {
+                status: 401,
+                headers: { "WWW-Authenticate": 'Basic realm="KsqlServer-Props"' },
+                body: genericError(40100, "Unauthorized"),
+            };
+        }
         // [src] ServerStateHandler answers every route with Errors.notReady() until the server
-        // has started: 503, Retry-After: 10, error_code 50302.
+        // has started: 503, Retry-After: 10, error_code 50302 (Errors.java:94-100).
         if (this.startupLeft > 0) {
             this.startupLeft--;
             return {
@@ -147,7 +200,11 @@ export class FakeKsqlDb {
             };
         }
         if (method === "POST" && path === "/ksql") return this.ksql(body);
-        if (method === "GET" && path.startsWith("/status/")) return this.status(path.slice(8));
+        // ServerVerticle.java:203-206: exactly `/status/:type/:entity/:action`, each decoded.
+        const status = /^\/status\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
+        if (method === "GET" && status) {
+            return this.status(status.slice(1).map(decodeURIComponent).join("/"));
+        }
         if (method === "GET" && path === "/info") {
             // [info] KsqlServerInfo wrapper; serverStatus since 0.10.
             const info = {
@@ -163,47 +220,72 @@ export class FakeKsqlDb {
             const details = { metastore: ok, kafka: ok, commandRunner: ok };
             return { status: 200, body: { isHealthy: true, details, serverState: "READY" } };
         }
-        return { status: 404, body: genericError(40400, `HTTP 404 Not Found: ${path}`) };
+        return { status: 404, body: NOT_FOUND_PAGE };
     }
 
-    /** [status] GET /status/{type}/{entity}/{action}; unknown ids → 404 "Command not found". */
-    private status(rawId: string): Reply {
-        const id = rawId.split("/").map(decodeURIComponent).join("/");
+    private authorized(header: string | undefined): boolean {
+        const auth = this.opts.basicAuth!;
+        const expected = Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
+        return header === `Basic ${expected}`;
+    }
+
+    /** StatusResource.java:40-47: the command's current status; unknown ids → 404 / 40400. */
+    private status(id: string): Reply {
         const cmd = this.commands.get(id);
-        if (!cmd) return { status: 404, body: genericError(40400, "Command not found") };
+        if (!cmd || cmd.statusLag > 0) {
+            if (cmd) cmd.statusLag--;
+            return { status: 404, body: genericError(40400, "Command not found") };
+        }
         if (cmd.pollsLeft > 0 && --cmd.pollsLeft === 0) this.completeThrough(cmd.seq);
         return { status: 200, body: cmd.status };
     }
 
-    private ksql(body: unknown): Reply {
-        const req = (body ?? {}) as { ksql?: unknown; commandSequenceNumber?: unknown };
+    private async ksql(body: unknown): Promise<Reply> {
+        const req = (body ?? {}) as {
+            ksql?: unknown;
+            commandSequenceNumber?: unknown;
+            streamsProperties?: unknown;
+        };
         if (typeof req.ksql !== "string") {
             return { status: 400, body: genericError(40000, "Unrecognized request: ksql") };
         }
-        // [ksql] commandSequenceNumber: wait until that command has executed. The real server
-        // waits up to a timeout and then answers 503 with error_code 50301; the fake does not wait.
-        const waitFor =
-            typeof req.commandSequenceNumber === "number" ? req.commandSequenceNumber : -1;
-        if (this.pending.some((c) => c.seq <= waitFor)) {
-            const msg = `Timed out while waiting for a previous command to execute. command sequence number: ${waitFor}`;
-            return { status: 503, body: genericError(50301, msg) };
+        // KsqlResource.java:298-301 → CommandStoreUtil.java:33-51 → CommandStore.java:278-301:
+        // wait until the command runner has consumed that sequence number, up to the response
+        // timeout, then 503 / 50301 (Errors.java:194-202). A number this server never issued
+        // (a redeployed server with a fresh command topic) waits the full timeout every time.
+        if (typeof req.commandSequenceNumber === "number") {
+            const seq = req.commandSequenceNumber;
+            if (!(await this.waitConsumed(seq))) {
+                const msg = `Timed out while waiting for a previous command to execute. command sequence number: ${seq}`;
+                return { status: 503, body: genericError(50301, msg) };
+            }
+        }
+        // KsqlResource.java:303 → KsqlRequest.java:91-94 → PropertiesUtil.java:183-223.
+        const props = checkStreamsProperties(req.streamsProperties);
+        if (props) {
+            const reply = props.kind === "server" ? serverError : requestError;
+            return reply(props.message, req.ksql);
         }
         let parsed: Array<{ stmt: Stmt; text: string }>;
         try {
             parsed = parseStatements(req.ksql);
             // [src] KsqlResource validates every statement on a sandbox copy of the engine before
-            // executing any, so an invalid statement means nothing ran (entities: []).
+            // executing any (RequestValidator.java:105-145), so an invalid statement means
+            // nothing ran (entities: []).
             const sandbox = this.engine.clone();
             for (const p of parsed) sandbox.run(p.stmt, p.text, this.seq + 1);
         } catch (e) {
             if (!(e instanceof StatementError)) throw e;
+            if (e.kind === "request") return requestError(e.message);
+            if (e.kind === "server") return serverError(e.message, req.ksql);
             return { status: 400, body: statementError(e.message, e.statementText) };
         }
-        const entities = parsed.map((p) => this.executeOne(p.stmt, p.text));
+        const entities: Array<Record<string, unknown>> = [];
+        for (const p of parsed) entities.push(await this.executeOne(p.stmt, p.text));
         return { status: 200, body: entities };
     }
 
-    private executeOne(stmt: Stmt, text: string): Record<string, unknown> {
+    private async executeOne(stmt: Stmt, text: string): Promise<Record<string, unknown>> {
         const commandId = this.engine.commandId(stmt);
         if (!commandId) return this.engine.runReadOnly(stmt, text);
         const seq = ++this.seq;
@@ -216,7 +298,9 @@ export class FakeKsqlDb {
                 message: "Statement written to command topic",
                 queryId: null,
             },
+            final: false,
             pollsLeft: this.opts.commandPolls ?? 0,
+            statusLag: this.opts.statusLagPolls ?? 0,
             failWith: this.nextFailure,
         };
         this.nextFailure = undefined;
@@ -224,6 +308,9 @@ export class FakeKsqlDb {
         this.pending.push(cmd);
         if (cmd.pollsLeft === 0) this.completeThrough(seq);
         else cmd.status = { status: "EXECUTING", message: "Executing statement", queryId: null };
+        // DistributingExecutor.java:237-246: the entity carries the status after waiting up to
+        // the response timeout for a final one (CommandStatusFuture.java:49-59).
+        if (!cmd.final) await this.until(() => cmd.final);
         // [ksql] CREATE, DROP, TERMINATE → currentStatus entity.
         return {
             "@type": "currentStatus",
@@ -243,18 +330,67 @@ export class FakeKsqlDb {
                 if (cmd.failWith) throw new StatementError(cmd.failWith, "");
                 const { message, queryId } = cmd.run();
                 cmd.status = { status: "SUCCESS", message, queryId: queryId ?? null };
+                cmd.final = true;
             } catch (e) {
-                // [status] ERROR: "The statement was not executed."
-                cmd.status = { status: "ERROR", message: (e as Error).message, queryId: null };
+                // InteractiveStatementExecutor.java:211-219: ERROR with the stack trace as its
+                // message, set with putStatus (not final), so a waiting POST times out first.
+                cmd.status = {
+                    status: "ERROR",
+                    message: stackTrace((e as Error).message),
+                    queryId: null,
+                };
             }
             cmd.pollsLeft = 0;
+            this.consumed = cmd.seq;
         }
+        for (const wake of this.waiters.splice(0)) wake();
+    }
+
+    private waitConsumed(seq: number): Promise<boolean> {
+        // SequenceNumberFutureStore.java:32-37: done at once when already consumed.
+        return this.until(() => seq <= this.consumed);
+    }
+
+    /** Waits until `done()` holds or the response timeout passes; resolves to `done()`. */
+    private async until(done: () => boolean): Promise<boolean> {
+        const deadline = Date.now() + (this.opts.commandResponseTimeoutMs ?? 5_000);
+        while (!done()) {
+            const left = deadline - Date.now();
+            if (left <= 0) return false;
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, left);
+                this.waiters.push(() => {
+                    clearTimeout(timer);
+                    resolve();
+                });
+            });
+        }
+        return true;
     }
 }
 
 /** [src] KsqlErrorMessage: `@type` generic_error, error_code = HTTP status × 100 (+ n). */
 function genericError(code: number, message: string): Record<string, unknown> {
     return { "@type": "generic_error", error_code: code, message };
+}
+
+/** Errors.badRequest (Errors.java:123-128): 400 / 40000, no statement text. */
+function requestError(message: string): Reply {
+    return { status: 400, body: genericError(40000, message) };
+}
+
+/** Errors.serverErrorForStatement (Errors.java:181-192): 500 / 50000 with the request text. */
+function serverError(message: string, statementText: string): Reply {
+    return {
+        status: 500,
+        body: {
+            "@type": "statement_error",
+            error_code: 50000,
+            message,
+            statementText,
+            entities: [],
+        },
+    };
 }
 
 /** [src] Errors.badStatement: 400, KsqlStatementErrorMessage with error_code 40001. */
@@ -266,4 +402,105 @@ function statementError(message: string, statementText: string): Record<string, 
         statementText,
         entities: [],
     };
+}
+
+/** ExceptionUtil.java:25-30: `printStackTrace` of the command runner's KsqlException. */
+function stackTrace(message: string): string {
+    return (
+        `io.confluent.ksql.util.KsqlStatementException: ${message}\n` +
+        "\tat io.confluent.ksql.engine.EngineExecutor.execute(EngineExecutor.java:254)\n" +
+        "\tat io.confluent.ksql.rest.server.computation.InteractiveStatementExecutor.executeStatement(InteractiveStatementExecutor.java:300)\n" +
+        "\tat java.base/java.lang.Thread.run(Thread.java:829)\n"
+    );
+}
+
+/**
+ * Property names the fake resolves, a subset of what KsqlConfigResolver.java:55-100 accepts
+ * (Kafka consumer, producer and Streams config keys, optionally `ksql.streams.`-prefixed; consumer
+ * and producer keys also under `consumer.`/`producer.`). A real key missing here is rejected by the
+ * fake only: add it.
+ */
+const CONSUMER_KEYS = [
+    "auto.offset.reset",
+    "max.poll.records",
+    "max.poll.interval.ms",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "fetch.min.bytes",
+    "fetch.max.wait.ms",
+    "isolation.level",
+    "request.timeout.ms",
+    "client.id",
+];
+const PRODUCER_KEYS = [
+    "acks",
+    "linger.ms",
+    "batch.size",
+    "compression.type",
+    "max.request.size",
+    "retries",
+    "delivery.timeout.ms",
+    "buffer.memory",
+    "enable.idempotence",
+];
+const STREAMS_KEYS = [
+    "processing.guarantee",
+    "cache.max.bytes.buffering",
+    "statestore.cache.max.bytes",
+    "commit.interval.ms",
+    "num.stream.threads",
+    "num.standby.replicas",
+    "replication.factor",
+    "topology.optimization",
+    "buffered.records.per.partition",
+    "default.deserialization.exception.handler",
+    "default.production.exception.handler",
+];
+const KSQL_KEYS = [
+    "ksql.query.pull.table.scan.enabled",
+    "ksql.query.persistent.active.limit",
+    "ksql.suppress.enabled",
+    "ksql.timestamp.throw.on.invalid",
+    "ksql.output.topic.name.prefix",
+    "ksql.persistence.default.format.key",
+    "ksql.persistence.default.format.value",
+];
+
+/** Why `streamsProperties` is refused, or undefined when every key resolves. */
+function checkStreamsProperties(
+    props: unknown,
+): { kind: "server" | "request"; message: string } | undefined {
+    if (props === undefined || props === null || typeof props !== "object") return undefined;
+    for (const [key, value] of Object.entries(props as Record<string, unknown>)) {
+        if (!resolvesProperty(key)) {
+            // PropertyNotFoundException (PropertyNotFoundException.java:18-24) is an
+            // IllegalArgumentException, so it reaches KsqlResource.java:382-391 → 500 / 50000.
+            return {
+                kind: "server",
+                message: `Not recognizable as ksql, streams, consumer, or producer property: '${key}'`,
+            };
+        }
+        const bare = key.replace(/^ksql\.streams\./, "").replace(/^consumer\./, "");
+        const reset = ["latest", "earliest", "none"];
+        if (bare === "auto.offset.reset" && !reset.includes(String(value))) {
+            // A KsqlException (PropertiesUtil.java:217-221) → 400 / 40000.
+            return {
+                kind: "request",
+                message:
+                    `Failed to coerce type of value '${String(value)}' for key '${key}'\n` +
+                    `Caused by: Invalid value ${String(value)} for configuration ${bare}: String must be one of: ${reset.join(", ")}`,
+            };
+        }
+    }
+    return undefined;
+}
+
+function resolvesProperty(key: string): boolean {
+    if (key.startsWith("ksql.") && !key.startsWith("ksql.streams.")) {
+        return KSQL_KEYS.includes(key) || key.startsWith("ksql.functions.");
+    }
+    const bare = key.replace(/^ksql\.streams\./, "");
+    if (bare.startsWith("consumer.")) return CONSUMER_KEYS.includes(bare.slice(9));
+    if (bare.startsWith("producer.")) return PRODUCER_KEYS.includes(bare.slice(9));
+    return [...CONSUMER_KEYS, ...PRODUCER_KEYS, ...STREAMS_KEYS].includes(bare);
 }

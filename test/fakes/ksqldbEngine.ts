@@ -10,7 +10,15 @@
  *     from it exist; otherwise it drops the source and terminates the query that created it
  *     (PR #6143, #6545). [drop] [src EngineContext, MetaStoreImpl]
  */
-import { StatementError, type ColumnDef, type Kind, type Query, type Stmt } from "./ksqldbParser";
+import {
+    splitTopLevel,
+    StatementError,
+    type ColumnDef,
+    type ErrorKind,
+    type Kind,
+    type Query,
+    type Stmt,
+} from "./ksqldbParser";
 
 interface Source {
     readonly name: string;
@@ -32,6 +40,8 @@ interface PersistentQuery {
     readonly sinkTopic: string;
     readonly sources: string[];
     readonly createAs: boolean;
+    /** KsqlQueryStatus: RUNNING, or ERROR once its Kafka Streams app failed ({@link Engine.failQuery}). */
+    state: "RUNNING" | "ERROR";
 }
 
 /** Result types of the functions the fake can type in a projection. */
@@ -72,14 +82,19 @@ export class Engine {
         return copy;
     }
 
-    /** [src] CommandIdAssigner: `<type>/<entity>/<action>` for distributed statements. */
+    /**
+     * `<type>/<entity>/<action>` for distributed statements. CommandIdAssigner.java:93-112
+     * (v0.29.0) names CREATE/CSAS/CTAS/INSERT by `SourceName.toString()`, which back-quotes
+     * (Name.java:72-78 with FormatOptions.none(), FormatOptions.java:27-29); DROP uses `text()`
+     * (CommandIdAssigner.java:147-161) and TERMINATE the bare query id.
+     */
     commandId(stmt: Stmt): string | undefined {
         switch (stmt.type) {
             case "create":
             case "createAs":
-                return `${stmt.kind.toLowerCase()}/${stmt.name}/create`;
+                return `${stmt.kind.toLowerCase()}/\`${stmt.name}\`/create`;
             case "insert":
-                return `stream/${stmt.target}/create`;
+                return `stream/\`${stmt.target}\`/create`;
             case "drop":
                 return `${stmt.kind.toLowerCase()}/${stmt.name}/drop`;
             case "terminate":
@@ -113,7 +128,6 @@ export class Engine {
 
     private create(stmt: Extract<Stmt, { type: "create" }>): { message: string } {
         const existing = this.sources.get(stmt.name);
-        this.ensureAbsent(stmt.kind, stmt.name, stmt.orReplace);
         const props = this.checkProps(stmt.props);
         const topic = props.KAFKA_TOPIC;
         if (topic === undefined)
@@ -122,9 +136,21 @@ export class Engine {
         if (valueFormat === undefined)
             this.fail("Statement is missing the 'VALUE_FORMAT' property from the WITH clause.");
         if (!this.topics.has(topic)) {
-            if (props.PARTITIONS === undefined) this.fail(`Kafka topic does not exist: ${topic}`);
+            // TopicCreateInjector.java:126-141 (v0.29.0) throws a plain KsqlException while the
+            // request is validated → 400 generic_error 40000 without statementText. The example
+            // the server appends is its SqlFormatter rendering; the fake's is abbreviated.
+            if (props.PARTITIONS === undefined) {
+                this.fail(
+                    `Topic '${topic}' does not exist. If you want to create a new topic for the ` +
+                        "stream/table please re-run the statement providing the required " +
+                        "'PARTITIONS' configuration in the WITH clause (and optionally " +
+                        `'REPLICAS'). For example: ${this.text.replace(/\bWITH \(/i, "WITH (PARTITIONS=2, ")}`,
+                    "request",
+                );
+            }
             this.topics.add(topic);
         }
+        this.ensureAbsent(stmt.kind, stmt.name, stmt.orReplace);
         if (stmt.kind === "TABLE" && !stmt.columns.some((c) => c.key)) {
             this.fail("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.");
         }
@@ -175,7 +201,10 @@ export class Engine {
                     `REPLACE for sink ${stmt.name} is not supported because there are multiple queries writing into it: [${ids}]`,
                 );
             }
-            this.checkQueryUpgrade(existing, next);
+            // QueryRegistryImpl.java:453-455 (v0.29.0): the plan upgrade check runs only against
+            // a query still registered for the sink; after TERMINATE a CREATE OR REPLACE of an
+            // aggregate starts a new query (new id, QueryIdUtil.java:124-140).
+            if (writers.length === 1) this.checkQueryUpgrade(existing, next);
             this.checkUpgrade(existing, next);
         }
         const prefix = stmt.kind === "TABLE" ? "CTAS" : "CSAS";
@@ -189,6 +218,7 @@ export class Engine {
             sinkTopic: next.topic,
             sources: [from.name],
             createAs: true,
+            state: "RUNNING",
         });
         return { message: `Created query with ID ${id}`, queryId: id };
     }
@@ -208,6 +238,7 @@ export class Engine {
             sinkTopic: sink.topic,
             sources: [from.name],
             createAs: false,
+            state: "RUNNING" as const,
         };
         this.queries.set(id, q);
         return { message: `Created query with ID ${id}`, queryId: id };
@@ -224,6 +255,20 @@ export class Engine {
             this.fail(
                 `Incompatible data source type is ${src.kind.toLowerCase()}, but statement was DROP ${stmt.kind.toLowerCase()}`,
             );
+        }
+        if (stmt.deleteTopic) {
+            // TopicDeleteInjector.java:175-195 (v0.29.0), run while the request is validated:
+            // a RuntimeException → 500 / 50000 (KsqlResource.java:382-391); nothing is dropped.
+            const using = [...this.sources.values()]
+                .filter((s) => s.topic === src.topic && s.name !== src.name)
+                .map((s) => s.name)
+                .sort();
+            if (using.length > 0) {
+                this.fail(
+                    `Refusing to delete topic. Found other data sources (${using.join(", ")}) using topic ${src.topic}`,
+                    "server",
+                );
+            }
         }
         const inserts = [...this.queries.values()].filter((q) => !q.createAs);
         const readers = inserts
@@ -251,7 +296,9 @@ export class Engine {
         this.sources.delete(src.name);
         for (const q of this.queries.values())
             if (q.createAs && q.sink === src.name) this.queries.delete(q.id);
-        // [drop] DELETE TOPIC also deletes the backing topic (asynchronously on a real broker).
+        // [drop] DELETE TOPIC also deletes the backing topic (asynchronously on a real broker); a
+        // topic already gone is no error (KafkaTopicClientImpl#deleteTopics ignores
+        // UnknownTopicOrPartitionException, KafkaTopicClientImpl.java:306 at v0.29.0).
         if (stmt.deleteTopic) this.topics.delete(src.topic);
         return { message: `Source ${src.name} (topic: ${src.topic}) was dropped.` };
     }
@@ -263,10 +310,19 @@ export class Engine {
         if (stmt.type === "describe") {
             const src = this.sources.get(stmt.name);
             if (!src) this.fail(`Could not find STREAM/TABLE '${stmt.name}' in the Metastore`);
+            // ListSourceExecutor.java:295-303 (v0.29.0): a failed topic describe is a warning.
+            const warnings = this.topics.has(src.topic)
+                ? []
+                : [
+                      {
+                          message: `Error from Kafka: Failed to Describe Kafka Topic(s): [${src.topic}]`,
+                      },
+                  ];
             return {
                 "@type": "sourceDescription",
                 ...base,
                 sourceDescription: this.describe(src, stmt.extended),
+                warnings,
             };
         }
         if (stmt.type !== "list") return this.fail("fake ksqlDB: not a read-only statement");
@@ -295,9 +351,15 @@ export class Engine {
         return { "@type": stmt.what.toLowerCase(), ...base, [stmt.what.toLowerCase()]: infos };
     }
 
-    /** [ksql] / [src] SourceDescription JSON. */
+    /**
+     * [ksql] / [src] SourceDescription JSON. When the topic is gone, ListSourceExecutor.java:290-303
+     * (v0.29.0) leaves the topic description empty (partitions and replication 0,
+     * SourceDescriptionFactory.java:108-109) and — computed inside the same try —
+     * `sourceConstraints` empty, although the metastore still refuses the DROP.
+     */
     private describe(src: Source, extended: boolean): Record<string, unknown> {
         const all = [...this.queries.values()];
+        const topic = this.topics.has(src.topic);
         return {
             name: src.name,
             windowType: null,
@@ -316,11 +378,11 @@ export class Engine {
             keyFormat: src.keyFormat,
             valueFormat: src.valueFormat,
             topic: src.topic,
-            partitions: 1,
-            replication: 1,
+            partitions: topic ? 1 : 0,
+            replication: topic ? 1 : 0,
             statement: src.statement,
             queryOffsetSummaries: [],
-            sourceConstraints: this.constraintsOf(src.name),
+            sourceConstraints: topic ? this.constraintsOf(src.name) : [],
         };
     }
 
@@ -442,8 +504,15 @@ export class Engine {
         return this.sources.get(name) ?? this.fail(`${name} does not exist.`);
     }
 
-    private fail(message: string): never {
-        throw new StatementError(message, this.text);
+    private fail(message: string, kind: ErrorKind = "statement"): never {
+        throw new StatementError(message, this.text, kind);
+    }
+
+    /** A persistent query's Kafka Streams app failed: it stays registered, in state ERROR. */
+    failQuery(id: string): void {
+        const q = this.queries.get(id);
+        if (!q) throw new Error(`fake ksqlDB: no query ${id}`);
+        q.state = "ERROR";
     }
 }
 
@@ -457,9 +526,11 @@ function running(q: PersistentQuery): Record<string, unknown> {
         sinks: [q.sink],
         sinkKafkaTopics: [q.sinkTopic],
         id: q.id,
-        statusCount: { RUNNING: 1 },
+        // RunningQuery.java:78-82 / QueryStatusCount.java:69-73 (v0.29.0): `state` is ERROR when
+        // any host reports ERROR.
+        statusCount: { [q.state]: 1 },
         queryType: "PERSISTENT",
-        state: "RUNNING",
+        state: q.state,
     };
 }
 
@@ -471,9 +542,9 @@ export function schemaInfo(type: string): Record<string, unknown> {
     const plain = { type: base, fields: null, memberSchema: null };
     if (base === "ARRAY") return { ...plain, memberSchema: schemaInfo(inner) };
     if (base === "MAP")
-        return { ...plain, memberSchema: schemaInfo(splitTop(inner)[1] ?? "STRING") };
+        return { ...plain, memberSchema: schemaInfo(splitTopLevel(inner)[1] ?? "STRING") };
     if (base === "STRUCT") {
-        const fields = splitTop(inner).map((f) => {
+        const fields = splitTopLevel(inner).map((f) => {
             const [, name, t] = /^`?([^`\s]+)`?\s+(.*)$/.exec(f.trim()) ?? [];
             return { name, schema: schemaInfo(t ?? "STRING") };
         });
@@ -484,20 +555,4 @@ export function schemaInfo(type: string): Record<string, unknown> {
         return { ...plain, parameters: { precision, scale } };
     }
     return plain;
-}
-
-function splitTop(s: string): string[] {
-    const parts: string[] = [];
-    let depth = 0;
-    let cur = "";
-    for (const ch of s) {
-        if (ch === "<" || ch === "(") depth++;
-        if (ch === ">" || ch === ")") depth--;
-        if (ch === "," && depth === 0) {
-            parts.push(cur.trim());
-            cur = "";
-        } else cur += ch;
-    }
-    if (cur.trim()) parts.push(cur.trim());
-    return parts;
 }

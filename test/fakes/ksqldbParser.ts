@@ -7,11 +7,23 @@
  * ("line 1:N: Syntax Error …", [src] ksqldb-parser SyntaxErrorValidator).
  */
 
-/** A statement the fake cannot accept; becomes a 400 / error_code 40001 body. */
+/**
+ * How the server answers a rejected request, after `KsqlResource.handleKsqlStatements`
+ * (ksqldb-rest-app/.../rest/server/resources/KsqlResource.java:360-391 at v0.29.0):
+ * - `statement`: a KsqlStatementException → 400 `statement_error` 40001 with the statement;
+ * - `request`: any other KsqlException (e.g. from an injector) → 400 `generic_error` 40000, no
+ *   statement text;
+ * - `server`: anything else (RuntimeException, IllegalArgumentException) → 500
+ *   `statement_error` 50000 whose `statementText` is the whole request.
+ */
+export type ErrorKind = "statement" | "request" | "server";
+
+/** A statement the fake cannot accept; becomes an error body shaped by its {@link ErrorKind}. */
 export class StatementError extends Error {
     constructor(
         message: string,
         readonly statementText: string,
+        readonly kind: ErrorKind = "statement",
     ) {
         super(message);
     }
@@ -174,6 +186,16 @@ class Parser {
             if (this.acceptSym("<") || this.acceptSym("(")) type += this.nested();
             const key = this.accept("PRIMARY") ? (this.expect("KEY"), true) : this.accept("KEY");
             type = type.replace(/\bVARCHAR\b/g, "STRING").replace(/\bINT\b/g, "INTEGER");
+            const unknown = unknownType(type);
+            if (unknown !== undefined) {
+                // SqlTypeParser.java:81-86 (v0.29.0): a name that is not a primitive type is looked
+                // up as a custom type (CREATE TYPE) and fails with "Cannot resolve unknown type";
+                // DefaultKsqlParser.java:97-99 prefixes it → 400 / 40001 with the statement.
+                throw new StatementError(
+                    `Failed to prepare statement: Cannot resolve unknown type: ${unknown}`,
+                    this.text,
+                );
+            }
             cols.push({ name, type, key });
         } while (this.acceptSym(","));
         this.expectSym(")");
@@ -322,4 +344,57 @@ class Parser {
             this.text,
         );
     }
+}
+
+/** Primitive type names, SqlPrimitiveType.java:32-49 (v0.29.0), after INT/VARCHAR aliasing. */
+const PRIMITIVES = new Set([
+    "BOOLEAN",
+    "INTEGER",
+    "BIGINT",
+    "DOUBLE",
+    "STRING",
+    "TIME",
+    "DATE",
+    "TIMESTAMP",
+    "BYTES",
+]);
+
+/** The first type name in `type` that is neither primitive nor structured, if any. */
+function unknownType(type: string): string | undefined {
+    const m = /^(\w+)\s*(?:<(.*)>|\((.*)\))?$/.exec(type.trim());
+    if (!m) return type;
+    const [, base, inner] = m;
+    if (PRIMITIVES.has(base) || base === "DECIMAL") return undefined;
+    if (base === "ARRAY" || base === "MAP") {
+        for (const t of splitTopLevel(inner ?? "")) {
+            const bad = unknownType(t);
+            if (bad !== undefined) return bad;
+        }
+        return undefined;
+    }
+    if (base === "STRUCT") {
+        for (const f of splitTopLevel(inner ?? "")) {
+            const bad = unknownType(f.replace(/^(`(?:[^`]|``)*`|\S+)\s+/, ""));
+            if (bad !== undefined) return bad;
+        }
+        return undefined;
+    }
+    return base;
+}
+
+/** Splits on commas outside `<>`/`()`. */
+export function splitTopLevel(s: string): string[] {
+    const parts: string[] = [];
+    let depth = 0;
+    let cur = "";
+    for (const ch of s) {
+        if (ch === "<" || ch === "(") depth++;
+        if (ch === ">" || ch === ")") depth--;
+        if (ch === "," && depth === 0) {
+            parts.push(cur.trim());
+            cur = "";
+        } else cur += ch;
+    }
+    if (cur.trim()) parts.push(cur.trim());
+    return parts;
 }

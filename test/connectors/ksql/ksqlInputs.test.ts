@@ -41,6 +41,7 @@ describe("ksqlDB provider check", () => {
             streamsProperties: { "auto.offset.reset": "earliest", "num.stream.threads": "2" },
             deleteTopic: false,
             waitTimeoutSeconds: 120,
+            onQueryError: "fail",
             providerVersion: KSQL_PROVIDER_VERSION,
         });
     });
@@ -141,6 +142,36 @@ describe("ksqlDB provider check", () => {
                 ["waitTimeoutSeconds", "must be a positive number of seconds"],
             ],
         ],
+        [
+            "column types ksqlDB cannot resolve, a bad query policy and credentials",
+            {
+                ksqlUrl: URL,
+                kind: "STREAM",
+                name: "s",
+                topic: "t",
+                valueFormat: "JSON",
+                columns: [
+                    { name: "a", type: "float" },
+                    { name: "b", type: "MAP<INT, ARRAY<REAL>>" },
+                    { name: "c", type: "STRUCT<x DOUBLE, `y` MAP<STRING, BIGINT>>" },
+                    { name: "d", type: "decimal(10,2)" },
+                ],
+                onQueryError: "ignore",
+                basicAuth: { username: "u" },
+            },
+            [
+                [
+                    "columns[0].type",
+                    "unknown type FLOAT in FLOAT: use BOOLEAN, INTEGER, BIGINT, DOUBLE, STRING, TIME, DATE, TIMESTAMP, BYTES (INT and VARCHAR as aliases), DECIMAL(p, s), ARRAY<T>, MAP<K, V> or STRUCT<name T, …> (e.g. DOUBLE for a float; custom types from CREATE TYPE are not supported)",
+                ],
+                [
+                    "columns[1].type",
+                    "unknown type REAL in MAP<INTEGER, ARRAY<REAL>>: use BOOLEAN, INTEGER, BIGINT, DOUBLE, STRING, TIME, DATE, TIMESTAMP, BYTES (INT and VARCHAR as aliases), DECIMAL(p, s), ARRAY<T>, MAP<K, V> or STRUCT<name T, …> (e.g. DOUBLE for a float; custom types from CREATE TYPE are not supported)",
+                ],
+                ["onQueryError", "must be one of fail, restart"],
+                ["basicAuth", "must be { username, password } with non-empty strings"],
+            ],
+        ],
     ];
     for (const [what, news, expected] of invalid) {
         it(`reports ${what}`, () => {
@@ -178,6 +209,7 @@ describe("ksqlDB provider diff", () => {
         kafkaTopic: "S1",
         schemaColumns: [],
         queryId: "CSAS_S1_3",
+        queryState: "RUNNING",
         statementText: "",
         commandSequenceNumber: 3,
     };
@@ -200,7 +232,7 @@ describe("ksqlDB provider diff", () => {
             true,
             [],
         ],
-        ["the provider version", { providerVersion: "2" }, true, []],
+        ["the provider version", { providerVersion: "3" }, true, []],
     ];
     for (const [what, change, changes, replaces] of cases) {
         it(`handles ${what}`, () => {

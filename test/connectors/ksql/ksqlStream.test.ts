@@ -239,7 +239,7 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
     });
 
     it("reports drift: a terminated query is restarted in place", async () => {
-        fake.execute(`TERMINATE ${sensor.queryId};`);
+        await fake.execute(`TERMINATE ${sensor.queryId};`);
         const read = await provider.read!("SENSOR_ID_1", sensor);
         const refreshed = read.props as KsqlSourceOutputs;
         assert.equal(refreshed.queryId, "");
@@ -257,7 +257,7 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
     });
 
     it("reports drift: columns changed out of band show as a replacement", async () => {
-        fake.execute(
+        await fake.execute(
             "CREATE OR REPLACE STREAM STREAM_INGESTION (payload STRING, correlation_id STRING, created_at DOUBLE, " +
                 "schema_version INTEGER, site STRING, extra INT) WITH (KAFKA_TOPIC='INGESTION', VALUE_FORMAT='JSON');",
         );
@@ -271,7 +271,7 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
 
     it("creates again on update when the source was dropped out of band", async () => {
         const extra = await create(sensorArgs(fake.url, "4"));
-        fake.execute("DROP STREAM SENSOR_ID_4;");
+        await fake.execute("DROP STREAM SENSOR_ID_4;");
         const news = await checked(sensorArgs(fake.url, "4", { where: "PAYLOAD IS NOT NULL" }));
         const from = fake.requests.length;
         const outs = (await provider.update!("SENSOR_ID_4", extra, news)).outs as KsqlSourceOutputs;
@@ -285,7 +285,7 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
 
     it("reports a stream dropped out of band as gone", async () => {
         const gone = await create(sensorArgs(fake.url, "X", { name: "GONE_2" }));
-        fake.execute("DROP STREAM GONE_2;");
+        await fake.execute("DROP STREAM GONE_2;");
         assert.deepEqual(await provider.read!("GONE_2", gone), {});
         const from = fake.requests.length;
         await provider.delete!("GONE_2", gone);
@@ -307,7 +307,7 @@ describe("KsqlStream provider lifecycle against the ksqlDB fake", () => {
     });
 
     it("deletes after terminating the queries that read from or write into the stream", async () => {
-        const insert = fake.execute(
+        const insert = await fake.execute(
             "INSERT INTO SENSOR_ID_1 SELECT CREATED_AT, PAYLOAD FROM STREAM_INGESTION;",
         );
         const insertId = (insert[0].commandStatus as { queryId: string }).queryId;
@@ -376,14 +376,20 @@ describe("KsqlStream provider on transient server states", () => {
         }
     });
 
-    it("follows /status until a slow command is done", async () => {
-        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"], commandPolls: 3 });
+    it("follows /status (back-quoted id, one encoded segment) until a slow command is done", async () => {
+        // The POST answered EXECUTING after the server's wait; this node then lags 2 polls.
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            commandPolls: 3,
+            commandResponseTimeoutMs: 20,
+            statusLagPolls: 2,
+        });
         try {
             const outs = await create(baseArgs(fake.url));
             const polls = fake.requests.filter((r) => r.path.startsWith("/status/"));
             assert.deepEqual(
                 polls.map((r) => r.path),
-                Array(3).fill("/status/stream/STREAM_INGESTION/create"),
+                Array(5).fill("/status/stream/%60STREAM_INGESTION%60/create"),
             );
             assert.equal(outs.kafkaTopic, "INGESTION");
         } finally {
@@ -391,27 +397,296 @@ describe("KsqlStream provider on transient server states", () => {
         }
     });
 
-    it("fails with the command's message when it ends in ERROR", async () => {
-        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"], commandPolls: 1 });
+    it("fails with the command's message, not its stack trace, when it ends in ERROR", async () => {
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            commandPolls: 1,
+            commandResponseTimeoutMs: 20,
+        });
         try {
             fake.failNextCommand("Could not write the statement into the command topic.");
             await assert.rejects(create(baseArgs(fake.url)), {
                 name: "KsqlError",
-                message: /: Could not write the statement into the command topic\.$/,
+                message:
+                    /`: Could not write the statement into the command topic\. \(stack trace trimmed\)$/,
             });
         } finally {
             await fake.close();
         }
     });
 
-    it("does not retry a bad statement", async () => {
+    it("does not retry a CREATE over a missing topic, and says how to fix it", async () => {
         const fake = await FakeKsqlDb.start({ topics: [] });
         try {
-            await assert.rejects(
-                create(baseArgs(fake.url)),
-                /Kafka topic does not exist: INGESTION$/,
-            );
+            await assert.rejects(create(baseArgs(fake.url)), (e: unknown) => {
+                assert.ok(e instanceof KsqlError);
+                assert.deepEqual([e.status, e.errorCode], [400, 40000]);
+                assert.match(
+                    e.message,
+                    /\(error_code 40000\): Topic 'INGESTION' does not exist\. If you want .* — create the topic first: declare it as a KafkaTopic and give this resource dependsOn on it\.$/s,
+                );
+                return true;
+            });
             assert.equal(fake.requests.length, 1);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("waits out a 429 rate limit and reports 401 with the fix", async () => {
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            basicAuth: { username: "pulumi", password: "s3cret-pw" },
+        });
+        try {
+            await assert.rejects(create(baseArgs(fake.url)), (e: unknown) => {
+                assert.ok(e instanceof KsqlError);
+                assert.equal(e.status, 401);
+                assert.match(
+                    e.message,
+                    /rejected the credentials \(HTTP 401: Unauthorized\)\. Set the resource's basicAuth/,
+                );
+                return true;
+            });
+            fake.respondNext({
+                status: 429,
+                body: {
+                    "@type": "generic_error",
+                    error_code: 42900,
+                    message:
+                        "DDL/DML rate is crossing the configured rate limit of statements/second",
+                },
+            });
+            const outs = await create({
+                ...baseArgs(fake.url),
+                basicAuth: { username: "pulumi", password: "s3cret-pw" },
+            });
+            assert.equal(outs.name, "STREAM_INGESTION");
+            const auth = fake.requests.at(-1)!.headers.authorization;
+            assert.equal(auth, `Basic ${Buffer.from("pulumi:s3cret-pw").toString("base64")}`);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("fails fast with the URL, the config key and a hint when ksqlDB cannot be reached", async () => {
+        const fake = await FakeKsqlDb.start();
+        const url = fake.url;
+        await fake.close();
+        const inputs = await checked({ ...baseArgs(url), waitTimeoutSeconds: 1 });
+        await assert.rejects(provider.create(inputs), (e: unknown) => {
+            assert.ok(e instanceof KsqlError);
+            assert.match(
+                e.serverMessage,
+                new RegExp(
+                    `^could not reach ksqlDB at ${url}/ksql \\(ECONNREFUSED; retried for 1s\\)\\. ` +
+                        "Check the stack's `ksqldb.url` \\(pulumi config set ksqldb.url <url>\\); " +
+                        "on the dev \\(kind\\) stack it is the ksqlDB NodePort",
+                ),
+            );
+            return true;
+        });
+    });
+});
+
+describe("KsqlStream provider against the server's real behaviour", () => {
+    it("treats a stored commandSequenceNumber as a hint after a redeploy", async () => {
+        const old = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        let sensor: KsqlSourceOutputs;
+        try {
+            await create(baseArgs(old.url));
+            for (const id of ["1", "2", "3"]) sensor = await create(sensorArgs(old.url, id));
+        } finally {
+            await old.close();
+        }
+        // A fresh server (fresh command topic) has issued no sequence number yet.
+        const fake = await FakeKsqlDb.start({
+            topics: ["INGESTION"],
+            commandResponseTimeoutMs: 30,
+        });
+        try {
+            await create(baseArgs(fake.url));
+            await create(sensorArgs(fake.url, "3"));
+            const stored = { ...sensor!, ksqlUrl: fake.url };
+            assert.ok(stored.commandSequenceNumber > 2);
+            const news = await checked(
+                sensorArgs(fake.url, "3", {
+                    where: "EXTRACTJSONFIELD(PAYLOAD, '$.sensor_id') = '03'",
+                }),
+            );
+            const from = fake.requests.length;
+            const outs = (await provider.update!("SENSOR_ID_3", stored, news))
+                .outs as KsqlSourceOutputs;
+            const posts = fake.requests.slice(from).filter((r) => r.path === "/ksql");
+            const seqs = posts.map((r) => (r.body as Raw).commandSequenceNumber);
+            assert.deepEqual(seqs.slice(0, 2), [stored.commandSequenceNumber, undefined]);
+            assert.ok(outs.commandSequenceNumber <= 3, "a number this server issued");
+            await provider.delete!("SENSOR_ID_3", { ...outs, commandSequenceNumber: 99 });
+            assert.equal(fake.engine.sources.has("SENSOR_ID_3"), false);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("keeps a topic another source uses when deleteTopic is set", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            await create(baseArgs(fake.url));
+            const copy = await create({ ...baseArgs(fake.url), name: "COPY", deleteTopic: true });
+            const from = fake.requests.length;
+            await provider.delete!("COPY", copy);
+            assert.deepEqual(
+                statementsSent(fake, from).filter((s) => s.startsWith("DROP")),
+                ["DROP STREAM IF EXISTS `COPY`;"],
+            );
+            assert.equal(fake.engine.sources.has("COPY"), false);
+            assert.equal(fake.engine.topics.has("INGESTION"), true);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("restarts a terminated aggregate with CREATE OR REPLACE and a new query id", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            await create(baseArgs(fake.url));
+            const args: Raw = {
+                ksqlUrl: fake.url,
+                kind: "TABLE",
+                name: "COUNTS",
+                from: "STREAM_INGESTION",
+                select: ["PAYLOAD", "COUNT(*) AS N"],
+                groupBy: ["PAYLOAD"],
+            };
+            const table = await create(args);
+            await fake.execute(`TERMINATE ${table.queryId};`);
+            const refreshed = (await provider.read!("COUNTS", table)).props as KsqlSourceOutputs;
+            assert.equal(refreshed.queryId, "");
+            const news = await checked(args);
+            assert.deepEqual(await diff(refreshed, news), {
+                changes: true,
+                replaces: [],
+                deleteBeforeReplace: true,
+            });
+            const outs = (await provider.update!("COUNTS", refreshed, news))
+                .outs as KsqlSourceOutputs;
+            assert.match(outs.queryId, /^CTAS_COUNTS_\d+$/);
+            assert.notEqual(outs.queryId, table.queryId);
+            assert.equal(outs.queryState, "RUNNING");
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("refuses to drop a source whose topic is gone while others were created from it", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            const base = await create(baseArgs(fake.url));
+            const sensor = await create(sensorArgs(fake.url, "1"));
+            await fake.execute(`TERMINATE ${sensor.queryId};`);
+            fake.engine.topics.delete("INGESTION");
+            const queries = [...fake.engine.queries.keys()];
+            await assert.rejects(provider.delete!("STREAM_INGESTION", base), {
+                message: /^cannot drop STREAM STREAM_INGESTION: SENSOR_ID_1 were created from it/,
+            });
+            assert.deepEqual([...fake.engine.queries.keys()], queries);
+            assert.equal(fake.engine.sources.has("STREAM_INGESTION"), true);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("drops a source whose topic is gone, terminating its INSERT queries", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION", "OTHER"] });
+        try {
+            await create(baseArgs(fake.url));
+            const other = await create({ ...baseArgs(fake.url), name: "OTHER", topic: "OTHER" });
+            await fake.execute("INSERT INTO OTHER SELECT * FROM STREAM_INGESTION;");
+            fake.engine.topics.delete("OTHER");
+            await provider.delete!("OTHER", other);
+            assert.equal(fake.engine.sources.has("OTHER"), false);
+            assert.equal(fake.engine.queries.size, 0);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("names streamsProperties when the server rejects one of its keys", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            await create(baseArgs(fake.url));
+            const inputs = await checked(
+                sensorArgs(fake.url, "1", {
+                    streamsProperties: { "auto.ofset.reset": "earliest" },
+                }),
+            );
+            await assert.rejects(provider.create(inputs), (e: unknown) => {
+                assert.ok(e instanceof KsqlError);
+                assert.deepEqual([e.status, e.errorCode], [500, 50000]);
+                assert.equal(
+                    e.serverMessage,
+                    "Not recognizable as ksql, streams, consumer, or producer property: 'auto.ofset.reset'" +
+                        " — `streamsProperties` key 'auto.ofset.reset' is not a ksqlDB, Kafka Streams, " +
+                        "consumer or producer property: fix its spelling or remove it.",
+                );
+                return true;
+            });
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("shows a failed query in queryState and fails or restarts it per onQueryError", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            await create(baseArgs(fake.url));
+            const sensor = await create(sensorArgs(fake.url, "1"));
+            assert.equal(sensor.queryState, "RUNNING");
+            fake.engine.failQuery(sensor.queryId);
+            const refreshed = (await provider.read!("SENSOR_ID_1", sensor))
+                .props as KsqlSourceOutputs;
+            assert.equal(refreshed.queryState, "ERROR");
+            const failing = await checked(sensorArgs(fake.url, "1"));
+            assert.deepEqual(await diff(refreshed, failing), {
+                changes: true,
+                replaces: [],
+                deleteBeforeReplace: true,
+            });
+            await assert.rejects(provider.update!("SENSOR_ID_1", refreshed, failing), {
+                name: "KsqlError",
+                message: new RegExp(
+                    `the persistent query ${sensor.queryId} feeding STREAM SENSOR_ID_1 is in state ERROR .*onQueryError: "restart"`,
+                ),
+            });
+            const restart = await checked(sensorArgs(fake.url, "1", { onQueryError: "restart" }));
+            const outs = (await provider.update!("SENSOR_ID_1", refreshed, restart))
+                .outs as KsqlSourceOutputs;
+            assert.equal(outs.queryState, "RUNNING");
+            assert.notEqual(outs.queryId, sensor.queryId);
+            assert.equal(fake.engine.queries.get(sensor.queryId), undefined);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("does not report MAP<INT, V> columns as changed after a refresh", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            const args = {
+                ...baseArgs(fake.url),
+                columns: [
+                    { name: "readings", type: "MAP<INT, DOUBLE>" },
+                    { name: "tags", type: "MAP<STRING, ARRAY<INT>>" },
+                ],
+            };
+            const outs = await create(args);
+            assert.deepEqual(
+                outs.schemaColumns.map((c) => c.type),
+                ["MAP<INTEGER, DOUBLE>", "MAP<STRING, ARRAY<INTEGER>>"],
+            );
+            const read = (await provider.read!("STREAM_INGESTION", outs))
+                .props as KsqlSourceOutputs;
+            assert.equal((await diff(read, await checked(args))).changes, false);
         } finally {
             await fake.close();
         }
