@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import axios from "axios";
 import { writeLog4j2Config } from "./kafka";
 import { assertAlive, javaSpec, launch, type RunningProcess } from "./process";
@@ -20,6 +20,7 @@ export function connectWorkerProperties(args: {
     bootstrap: string;
     groupId: string;
     port: number;
+    pluginPath?: string;
 }): string {
     const props: Record<string, string | number> = {
         "bootstrap.servers": args.bootstrap,
@@ -44,6 +45,9 @@ export function connectWorkerProperties(args: {
         // Tasks of a worker that left are reassigned after 5 s instead of 5 min, so rebalance
         // tests finish quickly.
         "scheduled.rebalance.max.delay.ms": 5_000,
+        // Plugins with their own dependencies (Debezium brings Hibernate, JDBC drivers) load in
+        // isolated class loaders instead of joining the worker's classpath.
+        ...(args.pluginPath === undefined ? {} : { "plugin.path": args.pluginPath }),
     };
     return (
         Object.entries(props)
@@ -52,14 +56,25 @@ export function connectWorkerProperties(args: {
     );
 }
 
-/** Writes the shared worker files (logging) and returns how to launch workers. */
+/**
+ * Writes the shared worker files (logging), lays out `plugins` (name → resolved classpath) as a
+ * `plugin.path` of symlinked jars, one directory per plugin, and returns how to launch workers.
+ */
 export function prepareConnect(args: {
     dir: string;
     classpath: string;
     bootstrap: string;
     restPort: number;
+    plugins?: Readonly<Record<string, string>>;
 }): ConnectLaunch {
     mkdirSync(args.dir, { recursive: true });
+    const plugins = Object.entries(args.plugins ?? {});
+    const pluginPath = plugins.length > 0 ? join(args.dir, "plugins") : undefined;
+    for (const [name, classpath] of plugins) {
+        const dir = join(pluginPath!, name);
+        mkdirSync(dir, { recursive: true });
+        for (const jar of classpath.split(":")) symlinkSync(jar, join(dir, basename(jar)));
+    }
     const log4j = join(args.dir, "log4j2.properties");
     writeLog4j2Config(log4j, ["org.apache.kafka.clients", "org.reflections", "org.eclipse.jetty"]);
     return {
@@ -69,6 +84,7 @@ export function prepareConnect(args: {
         groupId: CONNECT_GROUP_ID,
         bootstrap: args.bootstrap,
         restPort: args.restPort,
+        pluginPath,
     };
 }
 
@@ -87,7 +103,12 @@ export function launchConnectWorker(
     const propsFile = join(connect.configDir, `${name}.properties`);
     writeFileSync(
         propsFile,
-        connectWorkerProperties({ bootstrap: connect.bootstrap, groupId: connect.groupId, port }),
+        connectWorkerProperties({
+            bootstrap: connect.bootstrap,
+            groupId: connect.groupId,
+            port,
+            pluginPath: connect.pluginPath,
+        }),
     );
     return launch(
         javaSpec({

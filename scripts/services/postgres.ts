@@ -164,6 +164,9 @@ export async function startPostgres(
         "synchronous_commit=off",
         "-c",
         "full_page_writes=off",
+        // Debezium's Postgres source (seed 004) decodes the WAL through a logical replication slot.
+        "-c",
+        "wal_level=logical",
     ];
     const [command, ...args] = [...runAs.prefix, join(binDir, "postgres"), ...serverArgs];
     const proc = launch({

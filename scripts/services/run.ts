@@ -107,9 +107,12 @@ async function startAll(
         await postgresReady.catch(() => undefined);
         const t2 = Date.now();
         const restPort = await freePort();
+        // Seed 004's CDC mode runs Debezium's Postgres source and JDBC sink on this worker.
+        const debezium = await javaClasspath("debezium");
         const launch = prepareConnect({
             dir: join(root, "connect"),
             classpath,
+            plugins: { debezium },
             bootstrap: started.kafka.bootstrap,
             restPort,
         });

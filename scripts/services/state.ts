@@ -21,6 +21,8 @@ export interface ConnectLaunch {
     readonly bootstrap: string;
     /** Port of the main worker's REST listener. */
     readonly restPort: number;
+    /** `plugin.path`: one subdirectory per isolated connector plugin (Debezium). */
+    readonly pluginPath?: string;
 }
 
 /**
