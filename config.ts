@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { pipelinesSchema, stringMap, text } from "./components/pipelines/settings";
+import { builtImageIssues, networkSchema } from "./components/platform/settings";
 
 const quantity = text(
     z
@@ -270,8 +271,12 @@ export const configSchema = z
         sqoop: sqoopSchema,
         pipelines: pipelinesSchema,
         dataLake: dataLakeSchema,
+        network: networkSchema,
     })
     .superRefine((c, ctx) => {
+        for (const issue of builtImageIssues(c)) {
+            ctx.addIssue({ code: "custom", ...issue, input: undefined });
+        }
         const brokers = c.kafka.replicas;
         const rf = c.kafka.defaultReplicationFactor ?? Math.min(3, brokers);
         if (c.kafka.externalBootstrapServers === undefined && rf > brokers) {
@@ -412,6 +417,9 @@ const examples: Record<string, string> = {
     "ksqldb.url": "http://localhost:30088",
     "hdfs.webhdfsUrl": "http://localhost:30870/webhdfs/v1",
     "hdfs.rpcUrl": "hdfs://namenode:9000",
+    "connect.buildRegistry": "ghcr.io/<org>",
+    "flume.buildRegistry": "ghcr.io/<org>",
+    "sqoop.buildRegistry": "ghcr.io/<org>",
 };
 
 function exampleValue(issue: z.core.$ZodIssue, key: string): string {

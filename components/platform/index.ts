@@ -11,3 +11,5 @@ export * from "./ksqlDb";
 export * from "./platform";
 export * from "./postgres";
 export * from "./sqoop";
+export * from "./networkPolicies";
+export * from "./settings";

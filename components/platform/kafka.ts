@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ImageRef, ResourceSpec, appLabels, toResources } from "./common";
+import { kafkaNetworkPolicyValues } from "./networkPolicies";
 
 /** The Bitnami Kafka chart. Chart 32.4.4 deploys Kafka 4.0.0. */
 export const KAFKA_CHART = "oci://registry-1.docker.io/bitnamicharts/kafka";
@@ -48,6 +49,11 @@ export interface KafkaArgs {
     readonly externalNodePort?: number;
     /** Host advertised on the external listener. Defaults to `127.0.0.1` (kind port mapping). */
     readonly externalHost?: string;
+    /**
+     * The chart's `networkPolicy` values. Defaults to listeners reachable only from Kafka pods and
+     * pods labelled `kafka-client: "true"`, and brokers that reach only each other and DNS.
+     */
+    readonly networkPolicy?: Record<string, unknown>;
     /** User Helm values, merged last so they override everything above. */
     readonly extraValues?: Record<string, unknown>;
 }
@@ -158,6 +164,7 @@ export function buildKafkaValues(
         metrics: {
             jmx: { enabled: args.metrics ?? false, image: imageValues(args.images.jmxExporter) },
         },
+        networkPolicy: args.networkPolicy ?? kafkaNetworkPolicyValues({ cidrs: [] }, []),
         // Topics are KafkaTopic resources; the chart's provisioning Job relies on Helm hooks.
         // Its ServiceAccount is rendered even with the Job off: drop it too.
         provisioning: { enabled: false, serviceAccount: { create: false } },

@@ -10,6 +10,13 @@ import { WorkloadImages } from "./images";
 import { KAFKA_CLIENT_USER, Kafka } from "./kafka";
 import { KafkaConnect } from "./kafkaConnect";
 import { KsqlDb } from "./ksqlDb";
+import {
+    KAFKA_PORTS,
+    NetworkPolicies,
+    kafkaNetworkPolicyValues,
+    operatorSource,
+    platformNetworkArgs,
+} from "./networkPolicies";
 import { Postgres } from "./postgres";
 
 /**
@@ -77,6 +84,12 @@ export function deployPlatform(cfg: PlatformConfig) {
                       metrics: cfg.kafka.metrics,
                       externalNodePort: cfg.kafka.externalNodePort,
                       externalHost: cfg.kafka.externalHost,
+                      networkPolicy: kafkaNetworkPolicyValues(operatorSource(cfg), [
+                          KAFKA_PORTS.client,
+                          ...(cfg.kafka.externalNodePort === undefined
+                              ? []
+                              : [KAFKA_PORTS.external]),
+                      ]),
                   },
                   { ...stateful, dependsOn: [namespace] },
               )
@@ -150,7 +163,8 @@ export function deployPlatform(cfg: PlatformConfig) {
               { ...stateful, dependsOn: [namespace] },
           )
         : undefined;
-    const webhdfsHostUrl = cfg.hdfs.webhdfsUrl ?? hdfs?.hostWebhdfsUrl;
+    // Unset and without a NodePort = the in-cluster URL: `pulumi up` runs inside the cluster.
+    const webhdfsHostUrl = cfg.hdfs.webhdfsUrl ?? hdfs?.hostWebhdfsUrl ?? hdfs?.webhdfsUrl;
 
     // The S3 data lake, with the Connect S3 sink's credentials delivered as a Kubernetes Secret.
     const dataLake = cfg.dataLake.enabled
@@ -256,9 +270,30 @@ export function deployPlatform(cfg: PlatformConfig) {
         { dependsOn: [namespace] },
     );
 
-    /** URL the machine running `pulumi` uses: the configured one, else the kind NodePort mapping. */
-    const hostUrl = (url: string | undefined, nodePort: number | undefined) =>
-        url ?? (nodePort === undefined ? undefined : `http://localhost:${nodePort}`);
+    if (cfg.network.policies) {
+        new NetworkPolicies(
+            "network",
+            platformNetworkArgs(cfg, ns, {
+                kafka: kafka !== undefined,
+                ksqldb: ksqldb !== undefined,
+                ksqldbCli: ksqldb !== undefined && cfg.ksqldb.cli,
+                console: console !== undefined,
+                postgres: postgres !== undefined,
+                hdfs: hdfs !== undefined,
+            }),
+            { provider, dependsOn: [namespace] },
+        );
+    }
+
+    /**
+     * URL the machine running `pulumi` uses: the configured one, else the kind NodePort mapping,
+     * else the in-cluster URL (prod runs `pulumi up` inside the cluster, see README "Security").
+     */
+    const hostUrl = (
+        url: string | undefined,
+        nodePort: number | undefined,
+        inCluster: pulumi.Output<string>,
+    ) => url ?? (nodePort === undefined ? inCluster : `http://localhost:${nodePort}`);
     return {
         provider,
         namespace,
@@ -275,11 +310,16 @@ export function deployPlatform(cfg: PlatformConfig) {
         ksqldb,
         console,
         images,
-        connectHostUrl: hostUrl(cfg.connect.url, cfg.connect.nodePort),
+        connectHostUrl: hostUrl(cfg.connect.url, cfg.connect.nodePort, connect.url),
         // A stack may bring its own ksqlDB (`ksqldb.enabled: false` with `ksqldb.url`).
-        ksqldbHostUrl: ksqldb ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort) : cfg.ksqldb.url,
-        consoleHostUrl: console ? hostUrl(undefined, cfg.console.nodePort) : undefined,
-        kafkaHostBootstrapServers: cfg.kafka.hostBootstrapServers ?? kafka?.hostBootstrapServers,
+        ksqldbHostUrl: ksqldb
+            ? hostUrl(cfg.ksqldb.url, cfg.ksqldb.nodePort, ksqldb.url)
+            : cfg.ksqldb.url,
+        consoleHostUrl: console ? hostUrl(undefined, cfg.console.nodePort, console.url) : undefined,
+        kafkaHostBootstrapServers:
+            cfg.kafka.hostBootstrapServers ??
+            kafka?.hostBootstrapServers ??
+            kafka?.bootstrapServers,
     };
 }
 

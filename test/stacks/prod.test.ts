@@ -14,17 +14,21 @@ import {
 } from "../helpers/mocks";
 import { MOCK_PASSWORD, runStack } from "../helpers/stack";
 import { podTemplates, restrictedViolations } from "../components/platform/podSecurity";
+import { allowed, kafkaChartPolicy, type SimPod } from "../components/platform/networkSim";
 
 const PG_PASSWORD = "prod-postgres-password-from-secret-config";
 
 describe("prod stack", () => {
     let program: Record<string, unknown>;
+    // index.ts's outputs, whether exported by name or as one `export =` object.
+    const output = (name: string) =>
+        program[name] ?? (program.default as Record<string, unknown> | undefined)?.[name];
     before(async () => {
         program = await runStack("prod", {
             overrides: { "ingest-platform:postgresPassword": PG_PASSWORD },
             secretKeys: ["ingest-platform:postgresPassword"],
         });
-        await resolve(program.connectUrl as pulumi.Output<string>);
+        await resolve(output("connectUrl") as pulumi.Output<string>);
         await settle();
     });
 
@@ -78,9 +82,19 @@ describe("prod stack", () => {
         assert.equal(protectOf("ingest:components:KafkaConnect", "connect"), false);
     });
 
-    it("reaches Connect and ksqlDB through the configured URLs, not NodePorts", () => {
-        assert.equal(program.connectHostUrl, "http://connect.ingest.internal:8083");
-        assert.equal(program.ksqldbHostUrl, "http://ksqldb.ingest.internal:8088");
+    it("runs pulumi inside the cluster: providers use the in-cluster names, nothing is a NodePort", async () => {
+        assert.equal(
+            await resolve(output("connectHostUrl") as pulumi.Output<string>),
+            "http://connect.ingest.svc.cluster.local:8083",
+        );
+        assert.equal(
+            await resolve(output("ksqldbHostUrl") as pulumi.Output<string>),
+            "http://ksqldb.ingest.svc.cluster.local:8088",
+        );
+        assert.equal(
+            await resolve(output("webhdfsHost") as pulumi.Output<string>),
+            "http://hdfs-namenode.ingest.svc.cluster.local:9870/webhdfs/v1",
+        );
         for (const s of ofType("kubernetes:core/v1:Service")) {
             assert.notEqual((s.inputs.spec as any).type, "NodePort", s.name);
         }
@@ -96,7 +110,7 @@ describe("prod stack", () => {
             "transactions",
         ]);
         for (const t of topics) {
-            assert.equal(t.inputs.bootstrapServers, "kafka.ingest.internal:9092");
+            assert.equal(t.inputs.bootstrapServers, "kafka.ingest.svc.cluster.local:9092");
             assert.equal(t.inputs.replicationFactor, 3);
             assert.equal(t.inputs.retainOnDelete, true);
             const sasl = unwrapSecret<Record<string, unknown>>(t.inputs.sasl);
@@ -256,5 +270,136 @@ describe("prod stack", () => {
         assert.deepEqual([users["flush.size"], users["s3.region"]], ["10000", "eu-west-1"]);
         assert.equal(users["store.url"], undefined, "real AWS: no store.url");
         assert.equal(recorded.filter((r) => r.name.startsWith("users-cdc")).length, 0);
+    });
+
+    describe("network isolation", () => {
+        const workloadPods = (): Record<string, SimPod> => {
+            const pods = podTemplates(recorded);
+            const labels = (key: string) => ({ labels: pods.get(key)!.metadata.labels });
+            return {
+                connect: labels("Deployment connect"),
+                ksqldb: labels("Deployment ksqldb"),
+                console: labels("Deployment console"),
+                postgres: labels("StatefulSet postgres"),
+                namenode: labels("StatefulSet hdfs-namenode"),
+                datanode: labels("StatefulSet hdfs-datanode"),
+                flume: labels("Deployment flume-cars"),
+                sqoop: labels("Job sqoop-import"),
+                kafka: {
+                    labels: {
+                        "app.kubernetes.io/name": "kafka",
+                        "app.kubernetes.io/instance": "kafka",
+                        "app.kubernetes.io/component": "controller-eligible",
+                        "app.kubernetes.io/part-of": "kafka",
+                    },
+                },
+            };
+        };
+        const policies = () => {
+            const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as any;
+            return [
+                ...ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
+                    (p) => p.inputs.spec as any,
+                ),
+                kafkaChartPolicy(values, "kafka", workloadPods().kafka.labels, false),
+            ];
+        };
+        const serverPorts: Record<string, number[]> = {
+            kafka: [9092, 9093, 9094],
+            connect: [8083],
+            ksqldb: [8088],
+            console: [8080],
+            postgres: [5432],
+            namenode: [9000, 9870],
+            datanode: [9866, 9864, 9867],
+            flume: [5140, 34545],
+            sqoop: [],
+        };
+
+        it("denies everything by default and registers one allow policy per workload", () => {
+            const names = ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
+                (p) => (p.inputs.metadata as any).name,
+            );
+            assert.deepEqual(names.sort(), [
+                "allow-connect",
+                "allow-console",
+                "allow-datanode",
+                "allow-dns",
+                "allow-flume",
+                "allow-ksqldb",
+                "allow-namenode",
+                "allow-postgres",
+                "allow-sqoop",
+                "default-deny",
+            ]);
+            const deny = one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny").inputs
+                .spec as any;
+            assert.deepEqual(deny, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            const kafka = (one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as any)
+                .networkPolicy;
+            assert.equal(kafka.allowExternal, false);
+            assert.equal(kafka.allowExternalEgress, false);
+        });
+
+        it("allows exactly the connections the wiring makes, between the platform's pods", () => {
+            const pods = workloadPods();
+            const got: string[] = [];
+            for (const [from, fromPod] of Object.entries(pods)) {
+                for (const [to, toPod] of Object.entries(pods)) {
+                    for (const port of serverPorts[to]) {
+                        if (allowed(policies(), "ingest", fromPod, toPod, port)) {
+                            got.push(`${from} -> ${to}:${port}`);
+                        }
+                    }
+                }
+            }
+            assert.deepEqual(got.sort(), [
+                "connect -> connect:8083",
+                "connect -> datanode:9866",
+                "connect -> kafka:9092",
+                "connect -> namenode:9000",
+                "connect -> postgres:5432",
+                "console -> connect:8083",
+                "console -> kafka:9092",
+                "datanode -> datanode:9866",
+                "datanode -> datanode:9867",
+                "datanode -> namenode:9000",
+                "flume -> datanode:9866",
+                "flume -> kafka:9092",
+                "flume -> namenode:9000",
+                "kafka -> kafka:9092",
+                "kafka -> kafka:9093",
+                "kafka -> kafka:9094",
+                "ksqldb -> kafka:9092",
+                "sqoop -> datanode:9866",
+                "sqoop -> namenode:9000",
+                "sqoop -> postgres:5432",
+            ]);
+        });
+
+        it("admits the in-cluster pulumi runner to the provider endpoints only, and nothing from outside", () => {
+            const pods = workloadPods();
+            const runner: SimPod = {
+                namespace: "ingest-ops",
+                labels: { "ingest-platform/operator": "true" },
+            };
+            const reach = (src: SimPod) =>
+                Object.entries(pods).flatMap(([to, pod]) =>
+                    [...serverPorts[to], 9095]
+                        .filter((port) => allowed(policies(), "ingest", src, pod, port))
+                        .map((port) => `${to}:${port}`),
+                );
+            assert.deepEqual(reach(runner).sort(), [
+                "connect:8083",
+                "datanode:9864",
+                "kafka:9092",
+                "ksqldb:8088",
+                "namenode:9870",
+            ]);
+            assert.deepEqual(reach({ namespace: "ingest-ops", labels: {} }), []);
+            assert.deepEqual(reach({ namespace: "default", labels: pods.connect.labels }), []);
+            assert.deepEqual(reach({ ip: "203.0.113.7", labels: {} }), []);
+            assert.deepEqual(reach({ labels: {} }), [], "an unlabelled pod in the namespace");
+        });
     });
 });
