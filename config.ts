@@ -381,8 +381,11 @@ export const structuredKeys = Object.keys(configSchema.shape) as (keyof Platform
  */
 export const secretKeys = ["postgresPassword", "connectorSecrets"] as const;
 
-/** Raised when stack config is invalid; its message lists every problem with its fix. */
-export class ConfigError extends Error {
+/**
+ * Raised when stack config is invalid; its message lists every problem with its fix. A RunError,
+ * so Pulumi prints the message alone, without "Unhandled exception" and a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: string[]) {
         super(
             `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
