@@ -98,15 +98,29 @@ export interface KsqlCallOptions {
     readonly commandSequenceNumber?: number;
     /**
      * A sequence number from an earlier operation (state): sent when no `commandSequenceNumber`
-     * is, and dropped when the server answers 503 / 50301 for it (never issued by this server).
+     * is, and dropped when the server answers 503 / 50301 for it (never issued by this server);
+     * `stale` is then set, so the calls sharing this hint skip it.
      */
-    readonly sequenceHint?: number;
+    readonly sequenceHint?: SequenceHint;
     /** Give up on retries and status polling after this many ms. Defaults to 120000. */
     readonly deadlineMs?: number;
     /** HTTP basic-auth credentials for the ksqlDB REST API. */
     readonly basicAuth?: { readonly username: string; readonly password: string };
     /** What to check when the server cannot be reached. Defaults to {@link DEFAULT_ENDPOINT_HINT}. */
     readonly endpointHint?: string;
+}
+
+/** A stored command sequence number, shared by the calls of one provider operation. */
+export interface SequenceHint {
+    /** The number kept in state. */
+    readonly seq: number;
+    /** Set once the server answered 503 / 50301 for it. */
+    stale?: boolean;
+}
+
+/** A {@link SequenceHint} for a stored number; undefined when there is none. */
+export function sequenceHint(seq: number | undefined): SequenceHint | undefined {
+    return seq === undefined || seq < 0 ? undefined : { seq };
 }
 
 /** The terminal state of a CREATE/DROP/TERMINATE command. */
@@ -132,8 +146,9 @@ export async function postStatement(
     statement: string,
 ): Promise<Array<Record<string, unknown>>> {
     const required = opts.commandSequenceNumber;
-    const hint = required === undefined ? opts.sequenceHint : undefined;
-    const seq = required ?? hint;
+    const hint =
+        required === undefined && !opts.sequenceHint?.stale ? opts.sequenceHint : undefined;
+    const seq = required ?? hint?.seq;
     try {
         if (seq !== undefined && seq >= 0) {
             try {
@@ -141,6 +156,7 @@ export async function postStatement(
             } catch (e) {
                 const stale = e instanceof HttpError && e.status === 503 && e.errorCode === 50301;
                 if (hint === undefined || !stale) throw e;
+                hint.stale = true;
             }
         }
         return await sendStatement(opts, statement, undefined, false);

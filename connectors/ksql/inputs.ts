@@ -239,7 +239,14 @@ function columnList(table: boolean, v: unknown, fail: Fail): unknown {
             fail(`columns[${i}].type`, "is required, e.g. STRING");
         } else {
             const bad = unknownTypeName(normalized);
-            if (bad !== undefined) {
+            if (key === true && normalized.includes("MAP<")) {
+                // ksqlDB refuses maps in key columns (GenericKeySerDe.java:151-168 in 0.29.0).
+                fail(
+                    `columns[${i}].type`,
+                    `a key column cannot be or contain a MAP (${normalized}): ksqlDB refuses map ` +
+                        "keys; use a value column, or a key of another type",
+                );
+            } else if (bad !== undefined) {
                 fail(
                     `columns[${i}].type`,
                     `unknown type ${bad} in ${normalized}: use ${PRIMITIVE_TYPES.join(", ")} (INT and ` +

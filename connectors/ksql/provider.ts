@@ -27,8 +27,10 @@ import {
     executeCommand,
     KsqlError,
     listSources,
+    sequenceHint,
     type KsqlCallOptions,
     type KsqlRunningQuery,
+    type SequenceHint,
     type KsqlSourceDescription,
 } from "./client";
 import { diffKsqlSource } from "./diff";
@@ -78,7 +80,10 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(id: string, olds: KsqlSourceOutputs, news: KsqlSourceInputs) {
-        const opts = { ...callOptions(news), sequenceHint: olds.commandSequenceNumber };
+        const opts = {
+            ...callOptions(news),
+            sequenceHint: sequenceHint(olds.commandSequenceNumber),
+        };
         const live = await describeSource(opts, news.name);
         let seq = olds.commandSequenceNumber ?? -1;
         const write = async (statement: string, extra: Partial<KsqlCallOptions> = {}) => {
@@ -105,12 +110,16 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
             const statement = createStatement(news, live !== undefined);
             await write(statement, { streamsProperties: news.streamsProperties });
         }
-        const outs = await observe(news, seq, seq === olds.commandSequenceNumber);
+        const hint = seq === olds.commandSequenceNumber ? opts.sequenceHint : undefined;
+        const outs = await observe(news, seq, hint);
         return { outs: await healthy(id, news, outs) };
     },
 
     async delete(_id: string, props: KsqlSourceOutputs) {
-        const opts = { ...callOptions(props), sequenceHint: props.commandSequenceNumber };
+        const opts = {
+            ...callOptions(props),
+            sequenceHint: sequenceHint(props.commandSequenceNumber),
+        };
         const desc = await describeSource(opts, props.name);
         if (!desc || desc.type !== props.kind) return;
         const refuse = (dependents: readonly string[]) =>
@@ -266,18 +275,18 @@ function callOptions(inputs: KsqlSourceInputs): KsqlCallOptions {
 }
 
 /**
- * DESCRIBE after a write (waiting for `seq`, or with it as a mere hint when nothing was written
- * in this operation) and the outputs built from it.
+ * DESCRIBE after a write (waiting for `seq`), or with the stored number as a mere `hint` when
+ * nothing was written in this operation, and the outputs built from it.
  */
 async function observe(
     inputs: KsqlSourceInputs,
     seq: number,
-    hintOnly = false,
+    hint?: SequenceHint,
 ): Promise<KsqlSourceOutputs> {
     const desc = await describeSource(
         {
             ...callOptions(inputs),
-            ...(hintOnly ? { sequenceHint: seq } : { commandSequenceNumber: seq }),
+            ...(hint ? { sequenceHint: hint } : { commandSequenceNumber: seq }),
         },
         inputs.name,
     );
@@ -296,7 +305,8 @@ async function observe(
         queryId: query?.id ?? "",
         queryState: query?.state ?? "",
         statementText: desc.statement,
-        commandSequenceNumber: seq,
+        // A hint this server never reached is not kept (it would cost every later call a wait).
+        commandSequenceNumber: hint?.stale ? -1 : seq,
     };
 }
 

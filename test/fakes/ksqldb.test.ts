@@ -100,6 +100,15 @@ describe("fake ksqlDB REST API", () => {
             nested.body.message,
             "Failed to prepare statement: Cannot resolve unknown type: REAL",
         );
+        const mapKey = await ksql(
+            fake,
+            "CREATE STREAM X (K MAP<INT, DOUBLE> KEY, A STRING) WITH (KAFKA_TOPIC='INGESTION', VALUE_FORMAT='JSON');",
+        );
+        assert.deepEqual([mapKey.status, mapKey.body.error_code], [400, 40001]);
+        assert.match(
+            mapKey.body.message,
+            /^Map keys, including types that contain maps, are not supported .* Key column name: `K`\. Column type: MAP<INTEGER, DOUBLE>\./,
+        );
     });
 
     it("rejects unknown streamsProperties with 500 / 50000 and accepts Kafka client keys", async () => {

@@ -151,6 +151,15 @@ export class Engine {
             this.topics.add(topic);
         }
         this.ensureAbsent(stmt.kind, stmt.name, stmt.orReplace);
+        const mapKey = stmt.columns.find((c) => c.key && c.type.includes("MAP<"));
+        if (mapKey) {
+            // GenericKeySerDe.java:151-168 (v0.29.0), hit while the sandbox builds the source.
+            this.fail(
+                "Map keys, including types that contain maps, are not supported as they may lead " +
+                    "to unexpected behavior due to inconsistent serialization. Key column name: " +
+                    `\`${mapKey.name}\`. Column type: ${mapKey.type}. See https://github.com/confluentinc/ksql/issues/6621 for more.`,
+            );
+        }
         if (stmt.kind === "TABLE" && !stmt.columns.some((c) => c.key)) {
             this.fail("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.");
         }

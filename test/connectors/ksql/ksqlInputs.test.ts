@@ -155,6 +155,7 @@ describe("ksqlDB provider check", () => {
                     { name: "b", type: "MAP<INT, ARRAY<REAL>>" },
                     { name: "c", type: "STRUCT<x DOUBLE, `y` MAP<STRING, BIGINT>>" },
                     { name: "d", type: "decimal(10,2)" },
+                    { name: "k", type: "ARRAY<MAP<STRING, INT>>", key: true },
                 ],
                 onQueryError: "ignore",
                 basicAuth: { username: "u" },
@@ -167,6 +168,10 @@ describe("ksqlDB provider check", () => {
                 [
                     "columns[1].type",
                     "unknown type REAL in MAP<INTEGER, ARRAY<REAL>>: use BOOLEAN, INTEGER, BIGINT, DOUBLE, STRING, TIME, DATE, TIMESTAMP, BYTES (INT and VARCHAR as aliases), DECIMAL(p, s), ARRAY<T>, MAP<K, V> or STRUCT<name T, …> (e.g. DOUBLE for a float; custom types from CREATE TYPE are not supported)",
+                ],
+                [
+                    "columns[4].type",
+                    "a key column cannot be or contain a MAP (ARRAY<MAP<STRING, INTEGER>>): ksqlDB refuses map keys; use a value column, or a key of another type",
                 ],
                 ["onQueryError", "must be one of fail, restart"],
                 ["basicAuth", "must be { username, password } with non-empty strings"],

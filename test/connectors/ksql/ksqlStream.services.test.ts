@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { executeCommand, KsqlError } from "../../../connectors/ksql/client";
+import { describeSource, executeCommand, KsqlError } from "../../../connectors/ksql/client";
 import {
     diffKsqlSource,
     ksqlSourceProvider as provider,
@@ -149,3 +149,89 @@ describe("KsqlStream provider against a real ksqlDB", { skip: !url && "set KSQLD
         await provider.delete!(BASE, base);
     });
 });
+
+describe(
+    "KsqlStream provider on the real server's edge cases",
+    { skip: !url && "set KSQLDB_URL" },
+    () => {
+        const opts = { url: url ?? "" };
+        const EDGE_TOPIC = `${TOPIC}_edge`;
+        const A = `${run}_EDGE_A`;
+        const B = `${run}_EDGE_B`;
+        const edgeArgs = (name: string, extra: Record<string, unknown> = {}) => ({
+            kind: "STREAM",
+            name,
+            topic: EDGE_TOPIC,
+            valueFormat: "JSON",
+            columns: [
+                { name: "id", type: "STRING" },
+                { name: "readings", type: "MAP<INT, DOUBLE>" },
+            ],
+            ...extra,
+        });
+        let a: KsqlSourceOutputs;
+
+        before(async () => {
+            await executeCommand(
+                opts,
+                `CREATE STREAM ${run}_EDGE_SEED (X STRING) WITH (KAFKA_TOPIC='${EDGE_TOPIC}', PARTITIONS=1, VALUE_FORMAT='JSON');`,
+            );
+            await executeCommand(opts, `DROP STREAM ${run}_EDGE_SEED;`);
+        });
+
+        after(async () => {
+            await executeCommand(opts, `DROP STREAM IF EXISTS ${B};`).catch(() => {});
+            await executeCommand(opts, `DROP STREAM IF EXISTS ${A} DELETE TOPIC;`).catch(() => {});
+        });
+
+        it("keeps MAP<INT, V> columns unchanged across a refresh", async () => {
+            const news = await checked(edgeArgs(A));
+            a = (await provider.create(news)).outs as KsqlSourceOutputs;
+            await noDriftAfterRefresh(a, news);
+        });
+
+        it("sends a sequence number the server never issued once, then goes without it", async () => {
+            const stored = { ...a, commandSequenceNumber: 2 ** 40 };
+            const news = await checked(edgeArgs(A, { waitTimeoutSeconds: 60 }));
+            const outs = (await provider.update!(A, stored, news)).outs as KsqlSourceOutputs;
+            assert.equal(outs.commandSequenceNumber, -1);
+            a = outs;
+        });
+
+        it("keeps a topic another source uses when deleteTopic is set", async () => {
+            const b = (await provider.create(await checked(edgeArgs(B, { deleteTopic: true }))))
+                .outs as KsqlSourceOutputs;
+            await provider.delete!(B, b);
+            assert.deepEqual(await provider.read!(B, b), {});
+            const desc = await describeSource(opts, A);
+            assert.equal(desc?.topicError, undefined, "the topic is still there");
+        });
+
+        it("names streamsProperties when the server rejects one of its keys", async () => {
+            const news = await checked({
+                kind: "STREAM",
+                name: `${run}_EDGE_C`,
+                from: A,
+                streamsProperties: { "auto.ofset.reset": "earliest" },
+            });
+            await assert.rejects(provider.create(news), (e: unknown) => {
+                assert.ok(e instanceof KsqlError);
+                assert.equal(e.errorCode, 50000);
+                assert.match(e.message, /`streamsProperties` key 'auto\.ofset\.reset'/);
+                return true;
+            });
+        });
+
+        it("answers a CREATE over a missing topic with 40000 and the fix", async () => {
+            const news = await checked(
+                edgeArgs(`${run}_EDGE_D`, { topic: `${EDGE_TOPIC}_missing` }),
+            );
+            await assert.rejects(provider.create(news), (e: unknown) => {
+                assert.ok(e instanceof KsqlError);
+                assert.deepEqual([e.status, e.errorCode], [400, 40000]);
+                assert.match(e.message, /create the topic first/);
+                return true;
+            });
+        });
+    },
+);

@@ -519,8 +519,18 @@ describe("KsqlStream provider against the server's real behaviour", () => {
                 .outs as KsqlSourceOutputs;
             const posts = fake.requests.slice(from).filter((r) => r.path === "/ksql");
             const seqs = posts.map((r) => (r.body as Raw).commandSequenceNumber);
-            assert.deepEqual(seqs.slice(0, 2), [stored.commandSequenceNumber, undefined]);
+            // One 5 s wait for the stale number, then the operation's calls go without it.
+            assert.deepEqual(seqs.slice(0, 3), [
+                stored.commandSequenceNumber,
+                undefined,
+                undefined,
+            ]);
+            assert.equal(seqs.filter((n) => n === stored.commandSequenceNumber).length, 1);
             assert.ok(outs.commandSequenceNumber <= 3, "a number this server issued");
+            const same = await checked({ ...sensorArgs(fake.url, "3"), deleteTopic: true });
+            const stateOnly = (await provider.update!("SENSOR_ID_3", stored, same))
+                .outs as KsqlSourceOutputs;
+            assert.equal(stateOnly.commandSequenceNumber, -1, "the stale number is not kept");
             await provider.delete!("SENSOR_ID_3", { ...outs, commandSequenceNumber: 99 });
             assert.equal(fake.engine.sources.has("SENSOR_ID_3"), false);
         } finally {
