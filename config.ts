@@ -112,7 +112,13 @@ const kafkaSchema = z
         osShellImage: image("docker.io", "bitnamilegacy/os-shell", "12-debian-12-r51"),
         kubectlImage: image("docker.io", "bitnamilegacy/kubectl", "1.33.4-debian-12-r0"),
         jmxExporterImage: image("docker.io", "bitnamilegacy/jmx-exporter", "1.4.0-debian-12-r0"),
-        allowInsecureImages: z.boolean().default(true),
+        /**
+         * Registry mirroring Docker Hub's Bitnami images (same repository paths, e.g.
+         * `registry.example.com` holding `bitnamilegacy/kafka`): replaces the registry of all four.
+         */
+        imageRegistry: z.string().min(1).optional(),
+        /** Chart's global.security.allowInsecureImages; unset = on only for a mirror. */
+        allowInsecureImages: z.boolean().optional(),
         metrics: z.boolean().default(false),
         /** NodePort of the external listener, for scripts on the host (kind maps it to localhost). */
         externalNodePort: nodePort.optional(),

@@ -239,7 +239,8 @@ export interface ImageSource {
 
 /**
  * Resolves an {@link ImageSource}: returns the reference as is, or builds `context` (a directory
- * holding a Dockerfile) with @pulumi/docker as `<registry>/<repository>:<tag>` under `parent`.
+ * holding a Dockerfile) with @pulumi/docker as `<registry>/<repository>:<tag>` under `parent`,
+ * pushing it and returning its digest reference when a registry is set.
  */
 export function resolveImage(
     name: string,
@@ -258,7 +259,10 @@ export function resolveImage(
         },
         { parent },
     );
-    return built.imageName;
+    // A pushed image is referenced by digest (`<repository>@sha256:...`): a rebuild under the
+    // same tag changes the pod spec and rolls the pods, and nodes never run a stale tag. An image
+    // that is only built (kind: `kind load docker-image`) keeps its tag.
+    return source.buildRegistry === undefined ? built.imageName : built.repoDigest;
 }
 
 /** Arguments for {@link httpWorkload}. */

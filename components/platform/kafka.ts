@@ -41,7 +41,11 @@ export interface KafkaArgs {
         readonly kubectl: ImageRef;
         readonly jmxExporter: ImageRef;
     };
-    /** Lets the chart use images outside `bitnami/*`. Defaults to true (required for `bitnamilegacy`). */
+    /**
+     * `global.security.allowInsecureImages`. Defaults to {@link needsInsecureImages}: on only
+     * when an image comes from outside Docker Hub's `bitnami`/`bitnamilegacy` repositories (a
+     * mirror), the one case where chart 32.4.4 refuses to render without it.
+     */
     readonly allowInsecureImages?: boolean;
     /** Enable the JMX exporter sidecar. Defaults to false. */
     readonly metrics?: boolean;
@@ -66,6 +70,24 @@ export function derivedKraftId(seed: string): string {
     // as an option, and a non-zero first byte also keeps clear of Kafka's reserved ids.
     bytes[0] = ((26 + ((bytes[0] >> 2) % 26)) << 2) | (bytes[0] & 3);
     return bytes.toString("base64url");
+}
+
+/**
+ * Whether chart 32.4.4 needs `global.security.allowInsecureImages` for these images. Its check
+ * (common 2.31.4 `common.errors.insecureImages`, run from NOTES.txt) compares each image with the
+ * chart's `images` annotation (`docker.io/bitnami/...`): an image from another registry (a
+ * mirror) fails the render unless the flag is on, while `docker.io/bitnamilegacy/...` replacements
+ * only print a warning. So the flag is needed for a mirror, not for `bitnamilegacy`.
+ */
+export function needsInsecureImages(images: readonly ImageRef[]): boolean {
+    return images.some(
+        (i) => i.registry !== "docker.io" || !/^bitnami(legacy)?\//.test(i.repository),
+    );
+}
+
+/** `image` with its registry replaced by `mirror` (the repository path is kept). */
+export function mirrored(image: ImageRef, mirror: string | undefined): ImageRef {
+    return mirror === undefined ? image : { ...image, registry: mirror };
 }
 
 /** The SASL client user Connect, ksqlDB and scripts authenticate as. */
@@ -98,7 +120,12 @@ export function buildKafkaValues(
     const external = args.externalNodePort;
     const values: Record<string, unknown> = {
         fullnameOverride: inputs.fullname,
-        global: { security: { allowInsecureImages: args.allowInsecureImages ?? true } },
+        global: {
+            security: {
+                allowInsecureImages:
+                    args.allowInsecureImages ?? needsInsecureImages(Object.values(args.images)),
+            },
+        },
         image: imageValues(args.images.kafka),
         // The chart would otherwise pick random directory ids per render (it cannot `lookup` under
         // Pulumi): the Secret holding the cluster id and controller directory ids is ours.

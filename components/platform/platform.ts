@@ -7,7 +7,7 @@ import { Console } from "./console";
 import { DataLakeBucket } from "./dataLakeBucket";
 import { Hdfs } from "./hdfs";
 import { WorkloadImages } from "./images";
-import { KAFKA_CLIENT_USER, Kafka } from "./kafka";
+import { KAFKA_CLIENT_USER, Kafka, mirrored } from "./kafka";
 import { KafkaConnect } from "./kafkaConnect";
 import { KsqlDb } from "./ksqlDb";
 import {
@@ -74,11 +74,15 @@ export function deployPlatform(cfg: PlatformConfig) {
                       storageSize: cfg.kafka.storage.size,
                       storageClass: cfg.kafka.storage.storageClass,
                       resources: cfg.kafka.resources,
+                      // `kafka.imageRegistry`: one mirror for every image the chart runs.
                       images: {
-                          kafka: cfg.kafka.image,
-                          osShell: cfg.kafka.osShellImage,
-                          kubectl: cfg.kafka.kubectlImage,
-                          jmxExporter: cfg.kafka.jmxExporterImage,
+                          kafka: mirrored(cfg.kafka.image, cfg.kafka.imageRegistry),
+                          osShell: mirrored(cfg.kafka.osShellImage, cfg.kafka.imageRegistry),
+                          kubectl: mirrored(cfg.kafka.kubectlImage, cfg.kafka.imageRegistry),
+                          jmxExporter: mirrored(
+                              cfg.kafka.jmxExporterImage,
+                              cfg.kafka.imageRegistry,
+                          ),
                       },
                       allowInsecureImages: cfg.kafka.allowInsecureImages,
                       metrics: cfg.kafka.metrics,

@@ -2,6 +2,7 @@
  * Runs the whole program (index.ts) under mocks with a stack's committed config, so a test can
  * assert the exact set of resources a `pulumi up` of that stack would register.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -26,10 +27,20 @@ export function stackConfig(
     );
 }
 
+/** `<repository>@sha256:<hash of the name>`: a stand-in for a pushed image's repoDigest. */
+export function mockRepoDigest(imageName: string): string {
+    const digest = createHash("sha256").update(imageName).digest("hex");
+    return `${imageName.replace(/:[^:/]+$/, "")}@sha256:${digest}`;
+}
+
 /** Shared mock options: random passwords resolve to {@link MOCK_PASSWORD}. */
 export const stackMockOptions: Pick<MockOptions, "outputs"> = {
     outputs: {
         "random:index/randomPassword:RandomPassword": () => ({ result: MOCK_PASSWORD }),
+        // A pushed image's digest reference, as the docker provider reports it after the push.
+        "docker:index/image:Image": (inputs) => ({
+            repoDigest: mockRepoDigest(String(inputs.imageName)),
+        }),
     },
 };
 

@@ -272,6 +272,28 @@ describe("prod stack", () => {
         assert.equal(recorded.filter((r) => r.name.startsWith("users-cdc")).length, 0);
     });
 
+    it("pushes the built images and runs them by digest, and needs no insecure-image override", () => {
+        for (const image of ofType("docker:index/image:Image")) {
+            assert.equal(image.inputs.skipPush, false, image.name);
+            assert.match(String(image.inputs.imageName), /^registry\.ingest\.internal\/ingest\//);
+        }
+        const pods = podTemplates(recorded);
+        for (const [name, repo] of [
+            ["Deployment connect", "ingest-connect"],
+            ["Deployment flume-cars", "flume"],
+            ["Job sqoop-import", "sqoop"],
+        ]) {
+            const image = pods.get(name)!.spec.containers[0].image as string;
+            assert.match(
+                image,
+                new RegExp(`^registry\\.ingest\\.internal/ingest/${repo}@sha256:[0-9a-f]{64}$`),
+                name,
+            );
+        }
+        const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as any;
+        assert.equal(values.global.security.allowInsecureImages, false);
+    });
+
     describe("network isolation", () => {
         const workloadPods = (): Record<string, SimPod> => {
             const pods = podTemplates(recorded);

@@ -67,7 +67,7 @@ describe("Kafka", () => {
         assert.ok(firsts.size > 20, "the first character still varies");
     });
 
-    it("overrides every image and allows the bitnamilegacy repository", () => {
+    it("overrides every image and allows an image from a mirror", () => {
         const v = mod.buildKafkaValues(
             { namespace: "ingest", resources, images, metrics: true },
             { fullname: "kafka", kraftSecretName: "kafka-kraft" },
@@ -80,6 +80,50 @@ describe("Kafka", () => {
         assert.equal(v.global.security.allowInsecureImages, true);
         assert.equal(v.provisioning.enabled, false);
         assert.equal(v.existingKraftSecret, "kafka-kraft");
+    });
+
+    it("turns allowInsecureImages on only for a mirror, as chart 32.4.4's image check needs", () => {
+        const legacy = { ...images, jmxExporter: { ...images.jmxExporter, registry: "docker.io" } };
+        const values = (imgs: typeof images, allow?: boolean) =>
+            (
+                mod.buildKafkaValues(
+                    { namespace: "ingest", resources, images: imgs, allowInsecureImages: allow },
+                    { fullname: "kafka", kraftSecretName: "kafka-kraft" },
+                ) as any
+            ).global.security.allowInsecureImages;
+        assert.equal(values(legacy), false, "docker.io/bitnamilegacy only warns");
+        assert.equal(values(images), true, "one image from a mirror");
+        const mirror = Object.fromEntries(
+            Object.entries(legacy).map(([k, i]) => [k, mod.mirrored(i, "registry.example.com")]),
+        ) as typeof images;
+        assert.deepEqual(mirror.kafka, {
+            registry: "registry.example.com",
+            repository: "bitnamilegacy/kafka",
+            tag: "4.0.0-debian-12-r10",
+        });
+        assert.equal(values(mirror), true);
+        assert.equal(values(mirror, false), false, "an explicit setting wins");
+        assert.equal(
+            mod.needsInsecureImages([
+                { registry: "docker.io", repository: "acme/kafka", tag: "1" },
+            ]),
+            true,
+            "a repository outside bitnami/bitnamilegacy",
+        );
+        assert.deepEqual(mod.mirrored(legacy.kafka, undefined), legacy.kafka);
+    });
+
+    it("keeps the chart's Kafka listeners closed to unlabelled pods by default", () => {
+        const v = mod.buildKafkaValues(
+            { namespace: "ingest", resources, images },
+            { fullname: "kafka", kraftSecretName: "kafka-kraft" },
+        ) as any;
+        assert.equal(v.networkPolicy.allowExternal, false);
+        assert.equal(v.networkPolicy.allowExternalEgress, false);
+        assert.deepEqual(v.networkPolicy.extraIngress, []);
+        assert.equal(v.controller.podAntiAffinityPreset, "hard");
+        assert.equal(v.broker.pdb.create, false);
+        assert.equal(v.provisioning.serviceAccount.create, false);
     });
 
     it("gives each node its own NodePort on the external listener", () => {
