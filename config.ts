@@ -437,10 +437,11 @@ function exampleValue(issue: z.core.$ZodIssue, key: string): string {
     switch (issue.code) {
         case "invalid_value":
             return String(issue.values[0]);
+        // A length bound is no example of a string or list.
         case "too_small":
-            return String(issue.minimum);
+            return issue.origin === "number" ? String(issue.minimum) : "<value>";
         case "too_big":
-            return String(issue.maximum);
+            return issue.origin === "number" ? String(issue.maximum) : "<value>";
         case "invalid_type":
             return issue.expected === "number"
                 ? "1"

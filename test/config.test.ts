@@ -284,6 +284,13 @@ describe("config as `pulumi config set` writes it", () => {
             ],
         },
         {
+            name: "an empty string where a name belongs",
+            raw: rawOf({ ...k8s, connect: { groupId: "" } }),
+            problems: [
+                "connect.groupId: Too small: expected string to have >=1 characters. Fix: pulumi config set --path 'connect.groupId' <value>",
+            ],
+        },
+        {
             name: "an unknown top-level key",
             raw: rawOf({ ...k8s, region: "eu-west-1" }),
             problems: ["region: unknown key (a typo?). Fix: pulumi config rm 'region'"],
