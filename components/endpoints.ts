@@ -30,6 +30,52 @@ export interface HostEndpoints {
     readonly ksqldb?: pulumi.Input<string>;
     /** WebHDFS base URL (`…/webhdfs/v1`). */
     readonly webhdfs?: pulumi.Input<string>;
+    /** Per endpoint: its config key and what to check when it cannot be reached. */
+    readonly hints?: EndpointHints;
+}
+
+/** What the providers name when an endpoint does not answer. */
+export interface EndpointHints {
+    readonly kafka?: string;
+    readonly connect?: string;
+    readonly ksqldb?: string;
+    readonly webhdfs?: string;
+}
+
+/**
+ * The config key behind each host endpoint and what to check when it does not answer: a NodePort
+ * needs the kind cluster running with scripts/kind-config.yaml's port mappings; a URL must be right
+ * and reachable from the machine running pulumi.
+ */
+export function endpointHints(cfg: PlatformConfig, deployed: boolean): EndpointHints {
+    const url = (key: string) =>
+        `Config key: ${key}. Is it right, and reachable from the machine running pulumi ` +
+        `(VPN, load balancer, firewall)?`;
+    const nodePort = (key: string, port: number | undefined) =>
+        `Config key: ${key} (localhost:${port}). Is the kind cluster running (\`kind get ` +
+        `clusters\`; \`npm run dev:up\` creates it), and was it created from ` +
+        `scripts/kind-config.yaml, which maps this NodePort to localhost?`;
+    const either = (urlKey: string, set: unknown, portKey: string, port: number | undefined) =>
+        set !== undefined || !deployed ? url(urlKey) : nodePort(portKey, port);
+    const kafkaUrlKey = cfg.kafka.hostBootstrapServers
+        ? "kafka.hostBootstrapServers"
+        : "kafka.externalBootstrapServers";
+    return {
+        kafka: either(
+            kafkaUrlKey,
+            cfg.kafka.hostBootstrapServers ?? cfg.kafka.externalBootstrapServers,
+            "kafka.externalNodePort",
+            cfg.kafka.externalNodePort,
+        ),
+        connect: either("connect.url", cfg.connect.url, "connect.nodePort", cfg.connect.nodePort),
+        ksqldb: either("ksqldb.url", cfg.ksqldb.url, "ksqldb.nodePort", cfg.ksqldb.nodePort),
+        webhdfs: either(
+            "hdfs.webhdfsUrl",
+            cfg.hdfs.webhdfsUrl,
+            "hdfs.webhdfsNodePort",
+            cfg.hdfs.webhdfsNodePort,
+        ),
+    };
 }
 
 /** Endpoints the platform's own workloads (connector tasks, Flume, Sqoop) reach. */
@@ -122,6 +168,7 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             connect: p.connectHostUrl,
             ksqldb: p.ksqldbHostUrl,
             webhdfs: p.webhdfsHostUrl,
+            hints: endpointHints(cfg, true),
         },
         cluster: {
             kafka: p.bootstrapServers,
@@ -181,6 +228,7 @@ export function externalEndpoints(cfg: PlatformConfig): Endpoints {
             connect: cfg.connect.url,
             ksqldb: cfg.ksqldb.url,
             webhdfs: cfg.hdfs.webhdfsUrl,
+            hints: endpointHints(cfg, false),
         },
         cluster: {
             kafka: cfg.kafka.externalBootstrapServers,

@@ -46,9 +46,7 @@ export function pipelinePlans(settings: PipelinesSettings, endpoints: Endpoints)
         ...(s.usersToS3.enabled ? [usersToS3Plan(endpoints)] : []),
         ...(s.carsToHdfs.enabled ? [carsToHdfsPlan()] : []),
         ...(s.powerGrid.enabled ? [powerGridPlan(s.powerGrid.sensors)] : []),
-        ...(s.usersCdc.enabled
-            ? [usersCdcPlan(s.usersCdc, endpoints.cluster.dataLake !== undefined)]
-            : []),
+        ...(s.usersCdc.enabled ? [usersCdcPlan(s.usersCdc, endpoints)] : []),
         customPlan(s),
     ];
 }
@@ -69,6 +67,7 @@ export function declarePipelines(
     const base = {
         endpoints,
         retainTopicsOnDelete: settings.retainTopicsOnDelete,
+        deleteDataOnDestroy: settings.deleteDataOnDestroy,
         sinkConfig: settings.sinkConfig,
     };
     const salesToHdfs = settings.salesToHdfs.enabled

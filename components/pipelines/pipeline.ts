@@ -15,9 +15,15 @@ export interface PipelineArgs {
     readonly endpoints: Endpoints;
     /** Leave topics and their data in Kafka when their resources are deleted. Defaults to false. */
     readonly retainTopicsOnDelete?: boolean;
+    /** Delete HDFS directories with their contents on destroy. Defaults to false (refused). */
+    readonly deleteDataOnDestroy?: boolean;
     /** Keys merged last into every HDFS sink's config. Defaults to none. */
     readonly sinkConfig?: Record<string, string>;
 }
+
+/** How a stack lets destroy delete HDFS data: named when a non-empty directory's delete is refused. */
+export const DELETE_DATA_HINT =
+    "run `pulumi config set --path pipelines.deleteDataOnDestroy true` and `pulumi up` first";
 
 /** Resource-name fragment of a topic name or path: `/grid-wattage` → `grid-wattage`. */
 export const slug = (s: string) =>
@@ -58,6 +64,7 @@ export abstract class Pipeline extends pulumi.ComponentResource {
                 config: t.config,
                 retainOnDelete: this.base.retainTopicsOnDelete ?? false,
                 sasl: e.host.kafkaSasl && { mechanism: "plain", ...e.host.kafkaSasl },
+                endpointHint: e.host.hints?.kafka,
             },
             { parent: this, dependsOn: e.dependsOn },
         );
@@ -71,7 +78,14 @@ export abstract class Pipeline extends pulumi.ComponentResource {
         if (e.host.webhdfs === undefined) return undefined;
         const dir = new HdfsDirectory(
             `hdfs-dir-${slug(d.path)}`,
-            { webhdfsUrl: e.host.webhdfs, user: e.hdfsAdminUser, ...d },
+            {
+                webhdfsUrl: e.host.webhdfs,
+                user: e.hdfsAdminUser,
+                deleteContents: this.base.deleteDataOnDestroy ?? false,
+                deleteContentsHint: DELETE_DATA_HINT,
+                endpointHint: e.host.hints?.webhdfs,
+                ...d,
+            },
             { parent: this, dependsOn: e.dependsOn },
         );
         this.directories[d.path] = dir;
@@ -99,6 +113,7 @@ export abstract class Pipeline extends pulumi.ComponentResource {
                 config: c.config,
                 sensitiveConfig: c.sensitiveConfig,
                 state: c.state,
+                endpointHint: this.base.endpoints.host.hints?.connect,
             },
             { parent: this, dependsOn: [...this.prerequisites(), ...after] },
         );

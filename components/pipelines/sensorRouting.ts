@@ -26,6 +26,8 @@ export interface SensorRoutingArgs {
     readonly ksqlUrl: pulumi.Input<string>;
     /** Kafka Connect REST root. */
     readonly connectUrl: pulumi.Input<string>;
+    /** The config key behind `connectUrl` and what to check when it does not answer. */
+    readonly connectEndpointHint?: string;
     /** `hdfs.url` of the sinks, e.g. `hdfs://namenode:9000`. */
     readonly hdfsUrl: pulumi.Input<string>;
     /** Sensor ids: letters, digits and `_`, unique (case-insensitively and by HDFS directory). */
@@ -145,6 +147,7 @@ export class SensorRouting extends pulumi.ComponentResource {
                     connectUrl: args.connectUrl,
                     name: `hdfs-sink-sensor-${id}`,
                     config: { ...config, ...args.sinkConfig },
+                    endpointHint: args.connectEndpointHint,
                 },
                 { parent: this, dependsOn: [stream] },
             );

@@ -130,6 +130,11 @@ export const pipelinesSchema = z
         connectors: z.array(connectorSchema).default([]),
         /** Leave topics (and their data) in Kafka when their resources are deleted. */
         retainTopicsOnDelete: z.boolean().default(false),
+        /**
+         * Delete HDFS directories with the data in them on destroy/replace. Off: a non-empty
+         * directory makes the delete fail with an error naming this key (prod keeps data).
+         */
+        deleteDataOnDestroy: z.boolean().default(false),
         /** Keys merged last into every HDFS sink connector's config (flush size, converters...). */
         sinkConfig: stringMap.default({}),
     })
