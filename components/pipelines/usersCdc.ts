@@ -175,13 +175,25 @@ export function usersCdcConnectors(args: UsersCdcConnectorArgs): ConnectorSpec[]
 const KEY = "pipelines.usersCdc";
 
 /** The names seed 004 declares (the S3 sink only when it would be declared). */
-export function usersCdcPlan(settings: UsersCdcSettings, hasDataLake: boolean): PipelinePlan {
+export function usersCdcPlan(
+    settings: UsersCdcSettings,
+    e: Pick<Endpoints, "cluster">,
+): PipelinePlan {
     const names: string[] = [USERS_CDC_CONNECTORS.source, USERS_CDC_CONNECTORS.jdbcSink];
-    if (settings.s3 && hasDataLake) names.push(USERS_CDC_CONNECTORS.s3Sink);
+    if (settings.s3 && e.cluster.dataLake !== undefined) names.push(USERS_CDC_CONNECTORS.s3Sink);
+    const source = e.cluster.postgres?.database;
     return {
         topics: [{ name: USERS_CDC_TOPIC, key: KEY, builtIn: true }],
         directories: [],
         connectors: names.map((name) => ({ name, key: KEY, builtIn: true })),
+        // The sink would upsert into the very table the source reads, forever.
+        problems:
+            settings.sinkDatabase === source
+                ? [
+                      `${KEY}.sinkDatabase: "${source}" is the source database, so the JDBC sink would write into the USERS table it reads. ` +
+                          `Fix: pulumi config set --path '${KEY}.sinkDatabase' users_sink`,
+                  ]
+                : [],
     };
 }
 

@@ -6,7 +6,9 @@ setupMocks();
 
 const endpoints = {
     host: { kafka: "127.0.0.1:9092", connect: "http://connect:8083" },
-    cluster: {},
+    cluster: {
+        postgres: { host: "pg", port: 5432, database: "telemetry", username: "ingest" },
+    },
     replicationFactor: 1,
     brokers: 1,
     hdfsAdminUser: "hadoop",
@@ -96,6 +98,13 @@ const cases: [string, Record<string, unknown>, string[]][] = [
         [
             `pipelines.powerGrid.sensors[1]: sensor id "01" duplicates pipelines.powerGrid.sensors[0] "1" (both would use directory /grid-wattage/sensor01). Fix: pulumi config rm --path 'pipelines.powerGrid.sensors[1]'`,
             `pipelines.powerGrid.sensors[3]: sensor id "A" duplicates pipelines.powerGrid.sensors[2] "a" (both would use stream SENSOR_ID_A). Fix: pulumi config rm --path 'pipelines.powerGrid.sensors[3]'`,
+        ],
+    ],
+    [
+        "seed 004's sink database being its source database",
+        { usersCdc: { enabled: true, sinkDatabase: "telemetry" } },
+        [
+            `pipelines.usersCdc.sinkDatabase: "telemetry" is the source database, so the JDBC sink would write into the USERS table it reads. Fix: pulumi config set --path 'pipelines.usersCdc.sinkDatabase' users_sink`,
         ],
     ],
     [
