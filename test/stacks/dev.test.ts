@@ -195,7 +195,8 @@ describe("dev stack", () => {
         for (const d of dirs) {
             assert.equal(d.inputs.webhdfsUrl, "http://localhost:30870/webhdfs/v1");
             assert.equal(d.inputs.user, "hadoop");
-            assert.notEqual(d.inputs.deleteContents, true, "data is never dropped by default");
+            // Dev data is disposable: Pulumi.dev.yaml sets pipelines.deleteDataOnDestroy.
+            assert.equal(d.inputs.deleteContents, true);
         }
     });
 
