@@ -7,7 +7,9 @@
  *
  * Also through the real CLI: the old declaration (secret with a plain default) is rejected before
  * the program runs; a password set without --secret, a typo'd key and a path set without --path
- * are reported by the program; a connector secret set with `--secret --path` is read as secret.
+ * are reported by the program; the fixes it prints, run as printed, make the stack valid; numbers
+ * `--path` stores in string fields are accepted; a connector secret set with `--secret --path` is
+ * read as secret.
  *
  *   node --import tsx --test --test-reporter=spec test/engine/freshStack.ts
  */
@@ -45,6 +47,24 @@ function previewFreshDev(
     const result = JSON.parse(line.slice("RESULT ".length)) as Preview;
     assert.equal(result.configError, undefined, result.configError);
     return Promise.resolve(result);
+}
+
+/**
+ * The `pulumi config` commands of each `Fix:` in a ConfigError, as printed, without those that
+ * hold a placeholder (`<value>`). Single quotes are the only quoting the fixes use.
+ */
+function printedFixes(error: string): ConfigSet[] {
+    // The CLI repeats the diagnostics (stderr, the error, the summary): each problem once.
+    const fixes = new Set([...error.matchAll(/^\s*- .*?\. Fix: (.*)$/gm)].map((m) => m[1]));
+    return [...fixes]
+        .flatMap((f) => f.split(/ && |, then /))
+        .filter((c) => c.startsWith("pulumi config ") && !c.includes("<"))
+        .map((c) => {
+            const words = [...c.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+            const [, , command, ...args] = words;
+            assert.ok(command === "set" || command === "rm", c);
+            return { command, args };
+        });
 }
 
 /** The provider plugin a failed preview stopped at, if that is why it stopped. */
@@ -126,6 +146,33 @@ void describe(`engine: a fresh dev stack (pulumi ${pulumiCliVersion})`, { skip: 
         // A RunError: the message alone, no "Unhandled exception" and stack trace.
         assert.doesNotMatch(error, /Unhandled exception|at parseConfig/);
         assert.deepEqual(p.registered, [stackResource]);
+    });
+
+    void it("makes the stack valid by running the printed fixes as printed", async () => {
+        const mistakes: ConfigSet[] = [
+            { args: ["connect.replicas", "2"] },
+            { args: ["--path", "kafak", "3"] },
+            { args: ["--path", "kafka.resources.cpuLimit", "2"] },
+            { args: ["--path", 'pipelines.topics[0].config["retention.ms"]', "86400000"] },
+            { args: ["--path", "pipelines.topics[0].name", "clicks"] },
+            { args: ["--path", "pipelines.topics[0].partitons", "3"] },
+        ];
+        const broken = await timed("preview mistakes", () =>
+            previewFreshDev(projectFile(), mistakes),
+        );
+        assert.match(broken.error ?? "", /Invalid stack configuration \(3 problems\)/);
+        const fixes = printedFixes(broken.error ?? "");
+        assert.equal(fixes.length, 4, JSON.stringify(fixes));
+        const fixed = await timed("preview after the fixes", () =>
+            previewFreshDev(projectFile(), [...mistakes, ...fixes]),
+        );
+        assert.doesNotMatch(fixed.error ?? "", /Invalid stack configuration/);
+        assert.ok(
+            fixed.registered.includes(
+                "random:index/randomPassword:RandomPassword postgres-password",
+            ),
+            "the program ran past its config",
+        );
     });
 
     void it("reads a connector secret set with --secret --path as secret config", async () => {

@@ -12,8 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pulumiHome, pulumiSpec, repoRoot, toolBin, toolDir } from "../../scripts/engine/tools";
 
-/** A `pulumi config set` run against the new stack; `input` goes through stdin (secrets). */
+/** A `pulumi config set` (or `rm`) run against the new stack; `input` goes through stdin. */
 export interface ConfigSet {
+    /** Defaults to `set`. */
+    readonly command?: "set" | "rm";
     readonly args: string[];
     readonly input?: string;
 }
@@ -76,7 +78,7 @@ async function previewFreshDev(
         for (const c of configure) {
             const r = spawnSync(
                 join(toolBin(pulumiSpec), "pulumi"),
-                ["config", "set", ...c.args, "--stack", "dev"],
+                ["config", c.command ?? "set", ...c.args, "--stack", "dev"],
                 {
                     cwd: join(work, "project"),
                     env: { ...process.env, ...env },
