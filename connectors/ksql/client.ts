@@ -17,15 +17,19 @@
  *   never reaches it and answers 503 / 50301 after its 5 s wait, so the statement is sent again
  *   without it (see {@link KsqlCallOptions.sequenceHint}).
  */
-import { HttpError, request, type HttpResponse, type RequestOptions } from "../http";
+import {
+    HttpError,
+    UNREACHABLE_MS,
+    isUnreachable,
+    request,
+    type HttpResponse,
+    type RequestOptions,
+} from "../http";
 import { describeStatement, type KsqlSchemaInfo } from "./sql";
 
 const KSQL_MEDIA_TYPE = "application/vnd.ksql.v1+json";
 // An array, not a Set: module constants are serialized with the provider, and Sets do not survive.
 const TERMINAL = ["SUCCESS", "ERROR", "TERMINATED"];
-
-/** How long a ksqlDB server that does not answer at all is retried before failing (ms). */
-export const UNREACHABLE_MS = 15_000;
 
 /** What to check when ksqlDB cannot be reached, unless the resource names its own hint. */
 export const DEFAULT_ENDPOINT_HINT =
@@ -196,34 +200,15 @@ async function sendStatement(
  * {@link UNREACHABLE_MS} only: a wrong URL or a stopped cluster fails in seconds, while answers
  * that mean "busy" (503, 429) keep the long deadline.
  */
-async function send<T>(opts: KsqlCallOptions, req: RequestOptions<T>): Promise<HttpResponse<T>> {
-    const started = Date.now();
+function send<T>(opts: KsqlCallOptions, req: RequestOptions<T>): Promise<HttpResponse<T>> {
     const auth = opts.basicAuth;
-    const headers = auth
-        ? {
-              ...req.headers,
-              Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`,
-          }
-        : req.headers;
-    const redact = auth ? [auth.password] : [];
-    for (let attempt = 0; ; attempt++) {
-        const spent = Date.now() - started;
-        const deadlineMs = Math.max(0, (req.retry?.deadlineMs ?? 120_000) - spent);
-        try {
-            return await request<T>({
-                ...req,
-                headers,
-                redact,
-                retry: { ...req.retry, deadlineMs, connectionErrors: false },
-            });
-        } catch (e) {
-            const unanswered =
-                e instanceof HttpError && e.status === undefined && e.code !== "ECONNABORTED";
-            const delay = Math.min(2_000, 250 * 2 ** attempt);
-            if (!unanswered || Date.now() + delay - started > unreachableMs(opts)) throw e;
-            await new Promise((r) => setTimeout(r, delay));
-        }
-    }
+    const basic = auth && Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
+    return request<T>({
+        ...req,
+        headers: basic ? { ...req.headers, Authorization: `Basic ${basic}` } : req.headers,
+        redact: auth ? [auth.password] : [],
+        retry: { ...req.retry, unreachableMs: unreachableMs(opts) },
+    });
 }
 
 /** Runs a CREATE/DROP/TERMINATE statement and waits until its command is terminal. */
@@ -355,12 +340,12 @@ export function commandError(message: string): string {
 
 function toKsqlError(opts: KsqlCallOptions, statement: string, e: unknown): unknown {
     if (!(e instanceof HttpError)) return e;
-    if (e.status === undefined && e.code !== "ECONNABORTED") {
+    if (isUnreachable(e)) {
         const hint = opts.endpointHint ?? DEFAULT_ENDPOINT_HINT;
-        const secs = Math.round(unreachableMs(opts) / 1000);
+        const secs = (e.elapsedMs / 1000).toFixed(0);
         return new KsqlError(
             statement,
-            `could not reach ksqlDB at ${e.url} (${e.code ?? "no response"}; retried for ${secs}s). ${hint}`,
+            `could not reach ksqlDB at ${e.url} (${e.code ?? "no response"}; no answer within ${secs}s). ${hint}`,
         );
     }
     if (e.status === 401 || e.status === 403) {

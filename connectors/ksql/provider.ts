@@ -65,11 +65,12 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
         return Promise.resolve(diffKsqlSource(olds, news));
     },
 
-    async create(inputs: KsqlSourceInputs) {
+    async create(inputs: KsqlSourceInputs & { __provider?: unknown }) {
         const opts = { ...callOptions(inputs), streamsProperties: inputs.streamsProperties };
         const result = await executeCommand(opts, createStatement(inputs, false));
         const outs = await observe(inputs, result.commandSequenceNumber);
-        return { id: inputs.name, outs: await healthy(inputs.name, inputs, outs) };
+        const id = inputs.name;
+        return { id, outs: await healthy(id, inputs, outs, inputs.__provider) };
     },
 
     async read(id: string, props: KsqlSourceOutputs) {
@@ -79,7 +80,11 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
         return { id, props: observed, inputs: inputsOf(observed) };
     },
 
-    async update(id: string, olds: KsqlSourceOutputs, news: KsqlSourceInputs) {
+    async update(
+        id: string,
+        olds: KsqlSourceOutputs,
+        news: KsqlSourceInputs & { __provider?: unknown },
+    ) {
         const opts = {
             ...callOptions(news),
             sequenceHint: sequenceHint(olds.commandSequenceNumber),
@@ -112,7 +117,7 @@ export const ksqlSourceProvider: pulumi.dynamic.ResourceProvider = {
         }
         const hint = seq === olds.commandSequenceNumber ? opts.sequenceHint : undefined;
         const outs = await observe(news, seq, hint);
-        return { outs: await healthy(id, news, outs) };
+        return { outs: await healthy(id, news, outs, news.__provider) };
     },
 
     async delete(_id: string, props: KsqlSourceOutputs) {
@@ -219,6 +224,7 @@ async function healthy(
     id: string,
     inputs: KsqlSourceInputs,
     outs: KsqlSourceOutputs,
+    providerRef: unknown,
 ): Promise<KsqlSourceOutputs> {
     if (outs.queryState !== "ERROR") return outs;
     let current = outs;
@@ -237,7 +243,8 @@ async function healthy(
         if (current.queryState !== "ERROR") return current;
     }
     const err = queryFailed(inputs, { id: current.queryId, queryString: "", state: "ERROR" });
-    throw Object.assign(err, { id, properties: current, reasons: [err.message] });
+    const properties = withoutUndefined({ ...current, __provider: providerRef });
+    throw Object.assign(err, { id, properties, reasons: [err.message] });
 }
 
 /** The input part of a state, for diffs after a refresh; absent fields left out (see ./wire). */

@@ -68,6 +68,8 @@ export class Engine {
     readonly queries = new Map<string, PersistentQuery>();
     /** Kafka topics that exist. */
     readonly topics: Set<string>;
+    /** New persistent queries fail at once (state ERROR), e.g. a sink topic they cannot write. */
+    failNewQueries = false;
     private text = "";
 
     constructor(topics: Iterable<string>) {
@@ -227,7 +229,7 @@ export class Engine {
             sinkTopic: next.topic,
             sources: [from.name],
             createAs: true,
-            state: "RUNNING",
+            state: this.failNewQueries ? "ERROR" : "RUNNING",
         });
         return { message: `Created query with ID ${id}`, queryId: id };
     }

@@ -479,7 +479,7 @@ describe("KsqlStream provider on transient server states", () => {
             assert.match(
                 e.serverMessage,
                 new RegExp(
-                    `^could not reach ksqlDB at ${url}/ksql \\(ECONNREFUSED; retried for 1s\\)\\. ` +
+                    `^could not reach ksqlDB at ${url}/ksql \\(ECONNREFUSED; no answer within [01]s\\)\\. ` +
                         "Check the stack's `ksqldb.url` \\(pulumi config set ksqldb.url <url>\\); " +
                         "on the dev \\(kind\\) stack it is the ksqlDB NodePort",
                 ),
@@ -674,6 +674,32 @@ describe("KsqlStream provider against the server's real behaviour", () => {
             assert.equal(outs.queryState, "RUNNING");
             assert.notEqual(outs.queryId, sensor.queryId);
             assert.equal(fake.engine.queries.get(sensor.queryId), undefined);
+        } finally {
+            await fake.close();
+        }
+    });
+
+    it("records a source whose new query fails at once, after one restart if asked", async () => {
+        const fake = await FakeKsqlDb.start({ topics: ["INGESTION"] });
+        try {
+            await create(baseArgs(fake.url));
+            fake.engine.failNewQueries = true;
+            for (const policy of ["fail", "restart"]) {
+                const name = `S_${policy.toUpperCase()}`;
+                const from = fake.requests.length;
+                const inputs = await checked(
+                    sensorArgs(fake.url, "1", { name, onQueryError: policy }),
+                );
+                await assert.rejects(provider.create(inputs), (e: unknown) => {
+                    const err = e as { id?: string; properties?: KsqlSourceOutputs };
+                    assert.equal(err.id, name);
+                    assert.equal(err.properties?.queryState, "ERROR");
+                    assert.match((e as Error).message, /is in state ERROR/);
+                    return true;
+                });
+                const creates = statementsSent(fake, from).filter((x) => x.startsWith("CREATE"));
+                assert.equal(creates.length, policy === "restart" ? 2 : 1, policy);
+            }
         } finally {
             await fake.close();
         }
