@@ -236,7 +236,13 @@ const sqoopSchema = z
         enabled: z.boolean().default(true),
         ...builtImage,
         /** Cron schedule: run the incremental import as a CronJob instead of a one-off Job. */
-        schedule: z.string().min(9).optional(),
+        schedule: z
+            .string()
+            .regex(
+                /^\s*\S+(\s+\S+){4}\s*$/,
+                'must be a five-field cron expression such as "0 * * * *" (minute hour day month weekday)',
+            )
+            .optional(),
     })
     .prefault({});
 
@@ -426,6 +432,7 @@ const examples: Record<string, string> = {
     "ksqldb.url": "http://localhost:30088",
     "hdfs.webhdfsUrl": "http://localhost:30870/webhdfs/v1",
     "hdfs.rpcUrl": "hdfs://namenode:9000",
+    "sqoop.schedule": "'0 * * * *'",
     "connect.buildRegistry": "ghcr.io/<org>",
     "flume.buildRegistry": "ghcr.io/<org>",
     "sqoop.buildRegistry": "ghcr.io/<org>",

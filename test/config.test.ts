@@ -291,6 +291,13 @@ describe("config as `pulumi config set` writes it", () => {
             ],
         },
         {
+            name: "a Sqoop schedule that is not a cron expression",
+            raw: rawOf({ ...k8s, sqoop: { schedule: "every hour" } }),
+            problems: [
+                `sqoop.schedule: must be a five-field cron expression such as "0 * * * *" (minute hour day month weekday). Fix: pulumi config set --path 'sqoop.schedule' '0 * * * *'`,
+            ],
+        },
+        {
             name: "an unknown top-level key",
             raw: rawOf({ ...k8s, region: "eu-west-1" }),
             problems: ["region: unknown key (a typo?). Fix: pulumi config rm 'region'"],
