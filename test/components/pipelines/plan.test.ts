@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { recorded, settle, setupMocks } from "../../helpers/mocks";
 
 setupMocks();
@@ -146,6 +147,7 @@ describe("pipeline name validation", () => {
             () => declarePipelines(settings, endpoints),
             (e: unknown) => {
                 assert.ok(e instanceof ConfigError);
+                assert.ok(pulumi.RunError.isInstance(e), "printed by Pulumi without a stack trace");
                 assert.equal(e.problems.length, 3);
                 assert.match(e.message, /^Invalid stack configuration \(3 problems\):\n {2}- /);
                 return true;
