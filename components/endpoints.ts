@@ -13,12 +13,16 @@ import { POSTGRES_PORT } from "./platform/postgres";
 export interface KafkaSaslCredentials {
     readonly username: string;
     readonly password: pulumi.Input<string>;
+    /** The KafkaTopic provider's mechanism; unset = `plain`. */
+    readonly mechanism?: "plain" | "scram-sha-512";
 }
 
 /** How in-cluster Kafka clients authenticate (spread into Connect/Flume args). */
 export interface KafkaClientSettings {
     readonly securityProtocol: string;
     readonly saslUser?: string;
+    /** Unset = `PLAIN`. */
+    readonly saslMechanism?: "PLAIN" | "SCRAM-SHA-512";
     readonly saslSecretName?: pulumi.Input<string>;
 }
 
@@ -163,7 +167,14 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             kafka: p.kafkaHostBootstrapServers ?? cfg.kafka.externalBootstrapServers,
             kafkaSasl:
                 kafkaPassword && p.kafkaClient.saslUser
-                    ? { username: p.kafkaClient.saslUser, password: kafkaPassword }
+                    ? {
+                          username: p.kafkaClient.saslUser,
+                          password: kafkaPassword,
+                          mechanism:
+                              p.kafkaClient.saslMechanism === "SCRAM-SHA-512"
+                                  ? "scram-sha-512"
+                                  : "plain",
+                      }
                     : undefined,
             connect: p.connectHostUrl,
             ksqldb: p.ksqldbHostUrl,

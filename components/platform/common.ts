@@ -121,6 +121,21 @@ export const INIT_RESOURCES: ResourceSpec = {
     memoryLimit: "128Mi",
 };
 
+/**
+ * A client JAAS line for SASL/PLAIN or SCRAM, the password taken from `$(passwordEnv)`, which
+ * Kubernetes expands from a Secret-backed variable: the password never appears in the pod spec.
+ */
+export function saslJaasConfig(
+    mechanism: string | undefined,
+    username: string | undefined,
+    passwordEnv: string,
+): string {
+    const module = (mechanism ?? "PLAIN").startsWith("SCRAM")
+        ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+        : "org.apache.kafka.common.security.plain.PlainLoginModule";
+    return `${module} required username="${username}" password="$(${passwordEnv})";`;
+}
+
 /** The seccomp profile Pod Security "restricted" requires (the container runtime's default). */
 export const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
 

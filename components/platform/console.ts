@@ -25,8 +25,10 @@ export interface ConsoleArgs {
     readonly connectUrl?: pulumi.Input<string>;
     /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
-    /** SASL/PLAIN user; required with `SASL_PLAINTEXT`. */
+    /** SASL user; required with `SASL_PLAINTEXT`. */
     readonly saslUser?: string;
+    /** `PLAIN` or `SCRAM-SHA-512`. Defaults to `PLAIN`. */
+    readonly saslMechanism?: string;
     /** Secret holding the SASL password under `client-passwords`. */
     readonly saslSecretName?: pulumi.Input<string>;
     /** Image. Defaults come from config: `redpandadata/console:v2.8.5` (seed 003's web UI). */
@@ -55,7 +57,7 @@ export function consoleEnv(args: ConsoleArgs): k8s.types.input.core.v1.EnvVar[] 
     if ((args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT") {
         env.push(
             { name: "KAFKA_SASL_ENABLED", value: "true" },
-            { name: "KAFKA_SASL_MECHANISM", value: "PLAIN" },
+            { name: "KAFKA_SASL_MECHANISM", value: args.saslMechanism ?? "PLAIN" },
             { name: "KAFKA_SASL_USERNAME", value: args.saslUser },
             {
                 name: "KAFKA_SASL_PASSWORD",

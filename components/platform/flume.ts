@@ -51,6 +51,8 @@ export interface FlumeArgs extends ImageSource {
     readonly securityProtocol?: string;
     /** SASL user; required unless `PLAINTEXT`. */
     readonly saslUser?: string;
+    /** SASL mechanism. Defaults to `PLAIN`. */
+    readonly saslMechanism?: FlumeKafkaSasl["mechanism"];
     /** Secret holding the SASL password; required unless `PLAINTEXT`. */
     readonly saslSecretName?: pulumi.Input<string>;
     /** Key of the password in that Secret. Defaults to `client-passwords` (the Bitnami chart's). */
@@ -260,7 +262,11 @@ export class Flume extends pulumi.ComponentResource {
 function kafkaSasl(args: FlumeArgs): FlumeKafkaSasl | undefined {
     const protocol = args.securityProtocol ?? "PLAINTEXT";
     if (protocol === "PLAINTEXT") return undefined;
-    return { protocol: protocol as FlumeKafkaSasl["protocol"], username: args.saslUser ?? "" };
+    return {
+        protocol: protocol as FlumeKafkaSasl["protocol"],
+        username: args.saslUser ?? "",
+        mechanism: args.saslMechanism,
+    };
 }
 
 /** The SASL password, from its Secret into the variable Flume's config filter reads. */

@@ -26,7 +26,10 @@ export interface KafkaArgs {
     readonly clusterId?: string;
     /** Seed for the derived KRaft ids: keep it stable per stack. Defaults to the resource name. */
     readonly seed?: string;
-    /** `plaintext` (dev) or `sasl` (SASL_PLAINTEXT/PLAIN with generated passwords). Defaults to `plaintext`. */
+    /**
+     * `plaintext` (dev) or `sasl` (SASL_PLAINTEXT with generated passwords: SCRAM-SHA-512 for
+     * clients and brokers, PLAIN between controllers). Defaults to `plaintext`.
+     */
     readonly security?: "plaintext" | "sasl";
     /** PVC size per node. Defaults to `8Gi`. */
     readonly storageSize?: string;
@@ -90,6 +93,12 @@ export function mirrored(image: ImageRef, mirror: string | undefined): ImageRef 
     return mirror === undefined ? image : { ...image, registry: mirror };
 }
 
+/** A SASL mechanism the platform's Kafka clients can use. */
+export type KafkaSaslMechanism = "PLAIN" | "SCRAM-SHA-512";
+
+/** The mechanism clients of the chart's Kafka use: PLAIN is refused on every listener but the controllers'. */
+export const KAFKA_SASL_MECHANISM: KafkaSaslMechanism = "SCRAM-SHA-512";
+
 /** The SASL client user Connect, ksqlDB and scripts authenticate as. */
 export const KAFKA_CLIENT_USER = "ingest";
 
@@ -140,8 +149,12 @@ export function buildKafkaValues(
             protocol === "PLAINTEXT"
                 ? { client: { users: [KAFKA_CLIENT_USER] } }
                 : {
-                      enabledMechanisms: "PLAIN",
-                      interBrokerMechanism: "PLAIN",
+                      // KRaft controllers cannot authenticate each other with SCRAM (the
+                      // credentials live in the metadata they replicate), so PLAIN stays enabled
+                      // for the controller listener only; clients and brokers use SCRAM-SHA-512,
+                      // bootstrapped into the metadata at format time by the chart.
+                      enabledMechanisms: `PLAIN,${KAFKA_SASL_MECHANISM}`,
+                      interBrokerMechanism: KAFKA_SASL_MECHANISM,
                       controllerMechanism: "PLAIN",
                       client: { users: [KAFKA_CLIENT_USER] },
                       existingSecret: inputs.saslSecretName,
@@ -177,6 +190,14 @@ export function buildKafkaValues(
         // No broker-only nodes: their PDB would select nothing.
         broker: { replicaCount: 0, pdb: { create: false } },
         overrideConfiguration: {
+            ...(protocol === "PLAINTEXT"
+                ? {}
+                : Object.fromEntries(
+                      ["client", "internal", "external"].map((l) => [
+                          `listener.name.${l}.sasl.enabled.mechanisms`,
+                          KAFKA_SASL_MECHANISM,
+                      ]),
+                  )),
             "auto.create.topics.enable": String(args.autoCreateTopics ?? false),
             "default.replication.factor": String(rf),
             "min.insync.replicas": String(isr),

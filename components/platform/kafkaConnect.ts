@@ -12,6 +12,7 @@ import {
     nonRootPod,
     readOnlyContainer,
     resolveImage,
+    saslJaasConfig,
     scratchVolume,
     toResources,
 } from "./common";
@@ -25,8 +26,10 @@ export interface KafkaConnectArgs extends ImageSource {
     readonly bootstrapServers: pulumi.Input<string>;
     /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
-    /** SASL/PLAIN user; required with `SASL_PLAINTEXT`. */
+    /** SASL user; required with `SASL_PLAINTEXT`. */
     readonly saslUser?: string;
+    /** `PLAIN` or `SCRAM-SHA-512`. Defaults to `PLAIN`. */
+    readonly saslMechanism?: string;
     /** Secret holding the SASL password under `client-passwords`; required with `SASL_PLAINTEXT`. */
     readonly saslSecretName?: pulumi.Input<string>;
     /** Worker replicas. Defaults to 1. */
@@ -123,9 +126,7 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
             name: SASL_PASSWORD_ENV,
             valueFrom: { secretKeyRef: { name: args.saslSecretName!, key: "client-passwords" } },
         });
-        const jaas =
-            "org.apache.kafka.common.security.plain.PlainLoginModule required " +
-            `username="${args.saslUser}" password="$(${SASL_PASSWORD_ENV})";`;
+        const jaas = saslJaasConfig(args.saslMechanism, args.saslUser, SASL_PASSWORD_ENV);
         // The worker, its producers, consumers and admin client each need the credentials.
         for (const prefix of [
             "CONNECT_",
@@ -135,7 +136,7 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
         ]) {
             env.push(
                 { name: `${prefix}SECURITY_PROTOCOL`, value: protocol },
-                { name: `${prefix}SASL_MECHANISM`, value: "PLAIN" },
+                { name: `${prefix}SASL_MECHANISM`, value: args.saslMechanism ?? "PLAIN" },
                 { name: `${prefix}SASL_JAAS_CONFIG`, value: jaas },
             );
         }

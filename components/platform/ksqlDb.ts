@@ -11,6 +11,7 @@ import {
     imageName,
     nonRootPod,
     readOnlyContainer,
+    saslJaasConfig,
     scratchVolume,
     tcpProbe,
     toResources,
@@ -25,8 +26,10 @@ export interface KsqlDbArgs {
     readonly bootstrapServers: pulumi.Input<string>;
     /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
-    /** SASL/PLAIN user; required with `SASL_PLAINTEXT`. */
+    /** SASL user; required with `SASL_PLAINTEXT`. */
     readonly saslUser?: string;
+    /** `PLAIN` or `SCRAM-SHA-512`. Defaults to `PLAIN`. */
+    readonly saslMechanism?: string;
     /** Secret holding the SASL password under `client-passwords`; required with `SASL_PLAINTEXT`. */
     readonly saslSecretName?: pulumi.Input<string>;
     /** Server image. Defaults to `confluentinc/ksqldb-server:0.29.0` (the last standalone release). */
@@ -78,13 +81,11 @@ export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[
                 },
             },
             { name: "KSQL_SECURITY_PROTOCOL", value: args.securityProtocol },
-            { name: "KSQL_SASL_MECHANISM", value: "PLAIN" },
+            { name: "KSQL_SASL_MECHANISM", value: args.saslMechanism ?? "PLAIN" },
             {
                 name: "KSQL_SASL_JAAS_CONFIG",
                 // Kubernetes expands $(KAFKA_SASL_PASSWORD): the password stays in the Secret.
-                value:
-                    "org.apache.kafka.common.security.plain.PlainLoginModule required " +
-                    `username="${args.saslUser}" password="$(KAFKA_SASL_PASSWORD)";`,
+                value: saslJaasConfig(args.saslMechanism, args.saslUser, "KAFKA_SASL_PASSWORD"),
             },
         );
     }

@@ -7,7 +7,7 @@ import { Console } from "./console";
 import { DataLakeBucket } from "./dataLakeBucket";
 import { Hdfs } from "./hdfs";
 import { WorkloadImages } from "./images";
-import { KAFKA_CLIENT_USER, Kafka, mirrored } from "./kafka";
+import { KAFKA_CLIENT_USER, KAFKA_SASL_MECHANISM, Kafka, mirrored } from "./kafka";
 import { KafkaConnect } from "./kafkaConnect";
 import { KsqlDb } from "./ksqlDb";
 import {
@@ -103,6 +103,7 @@ export function deployPlatform(cfg: PlatformConfig) {
     const kafkaClient = {
         securityProtocol: kafka?.securityProtocol ?? "PLAINTEXT",
         saslUser: kafka?.saslSecretName ? KAFKA_CLIENT_USER : undefined,
+        saslMechanism: kafka?.saslSecretName ? KAFKA_SASL_MECHANISM : undefined,
         saslSecretName: kafka?.saslSecretName,
     };
 

@@ -41,6 +41,9 @@ describe("prod stack", () => {
         assert.equal(values.broker.replicaCount, 0);
         assert.equal(values.controller.persistence.size, "100Gi");
         assert.deepEqual(values.overrideConfiguration, {
+            "listener.name.client.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.internal.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.external.sasl.enabled.mechanisms": "SCRAM-SHA-512",
             "auto.create.topics.enable": "false",
             "default.replication.factor": "3",
             "min.insync.replicas": "2",
@@ -71,6 +74,44 @@ describe("prod stack", () => {
             connectEnv.find((e) => e.name === "CONNECT_SASL_JAAS_CONFIG")?.value ?? "",
             /password="\$\(KAFKA_SASL_PASSWORD\)"/,
         );
+    });
+
+    it("authenticates every Kafka client with SCRAM-SHA-512, PLAIN left to the controllers only", async () => {
+        const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as any;
+        assert.equal(values.sasl.enabledMechanisms, "PLAIN,SCRAM-SHA-512");
+        assert.equal(values.sasl.interBrokerMechanism, "SCRAM-SHA-512");
+        assert.equal(values.sasl.controllerMechanism, "PLAIN");
+        for (const listener of ["client", "internal", "external"]) {
+            assert.equal(
+                values.overrideConfiguration[`listener.name.${listener}.sasl.enabled.mechanisms`],
+                "SCRAM-SHA-512",
+                listener,
+            );
+        }
+        const env = (name: string) =>
+            (one("kubernetes:apps/v1:Deployment", name).inputs.spec as any).template.spec
+                .containers[0].env as { name: string; value?: string }[];
+        const value = (name: string, key: string) => env(name).find((e) => e.name === key)?.value;
+        for (const prefix of [
+            "CONNECT_",
+            "CONNECT_PRODUCER_",
+            "CONNECT_CONSUMER_",
+            "CONNECT_ADMIN_",
+        ]) {
+            assert.equal(value("connect", `${prefix}SASL_MECHANISM`), "SCRAM-SHA-512", prefix);
+            assert.match(
+                value("connect", `${prefix}SASL_JAAS_CONFIG`) ?? "",
+                /^org\.apache\.kafka\.common\.security\.scram\.ScramLoginModule required username="ingest"/,
+            );
+        }
+        assert.equal(value("ksqldb", "KSQL_SASL_MECHANISM"), "SCRAM-SHA-512");
+        assert.match(value("ksqldb", "KSQL_SASL_JAAS_CONFIG") ?? "", /ScramLoginModule/);
+        assert.equal(value("console", "KAFKA_SASL_MECHANISM"), "SCRAM-SHA-512");
+        const flume = (one("kubernetes:core/v1:ConfigMap", "flume-cars-config").inputs.data as any)[
+            "flume.conf"
+        ];
+        assert.match(flume, /sasl\.mechanism = SCRAM-SHA-512/);
+        assert.match(flume, /ScramLoginModule/);
     });
 
     it("protects the stateful components", () => {
@@ -114,7 +155,7 @@ describe("prod stack", () => {
             assert.equal(t.inputs.replicationFactor, 3);
             assert.equal(t.inputs.retainOnDelete, true);
             const sasl = unwrapSecret<Record<string, unknown>>(t.inputs.sasl);
-            assert.equal(sasl.mechanism, "plain");
+            assert.equal(sasl.mechanism, "scram-sha-512");
             assert.equal(sasl.username, "ingest");
             assert.ok(
                 isSecretValue(t.inputs.sasl) || isSecretValue(sasl.password),
