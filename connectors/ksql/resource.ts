@@ -94,7 +94,8 @@ function props(kind: KsqlSourceKind, args: KsqlTableArgs): pulumi.Inputs {
         waitTimeoutSeconds: args.waitTimeoutSeconds,
         onQueryError: args.onQueryError,
         endpointHint: args.endpointHint,
-        basicAuth: args.basicAuth,
+        // Secret as an input too: dynamic resources keep their inputs in state.
+        basicAuth: args.basicAuth === undefined ? undefined : pulumi.secret(args.basicAuth),
         providerVersion: args.providerVersion ?? KSQL_PROVIDER_VERSION,
         kafkaTopic: undefined,
         schemaColumns: undefined,

@@ -3,7 +3,14 @@ import { describe, it } from "node:test";
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeKsqlDb } from "../../fakes/ksqldb";
-import { one, resolve, settle, setupMocks } from "../../helpers/mocks";
+import {
+    one,
+    plaintextOccurrences,
+    resolve,
+    settle,
+    setupMocks,
+    unwrapSecret,
+} from "../../helpers/mocks";
 
 setupMocks();
 
@@ -42,6 +49,24 @@ describe("KsqlStream and KsqlTable resources", () => {
         const table = one("pulumi-nodejs:dynamic/ingest:KsqlTable", "t").inputs;
         assert.deepEqual([table.kind, table.groupBy, table.deleteTopic], ["TABLE", ["K"], true]);
         assert.equal(typeof table.__provider, "string");
+    });
+
+    it("sends basicAuth only as a secret", async () => {
+        const { KsqlStream } = await import("../../../connectors/ksql/resource");
+        const s = new KsqlStream("auth", {
+            ksqlUrl: "http://ksqldb:8088",
+            name: "authed",
+            from: "STREAM_INGESTION",
+            basicAuth: { username: "pulumi", password: "hunter2-ksql" },
+        });
+        await resolve(s.urn);
+        await settle();
+        const inputs = one("pulumi-nodejs:dynamic/ingest:KsqlStream", "auth").inputs;
+        assert.deepEqual(plaintextOccurrences(inputs, ["hunter2-ksql"]), []);
+        assert.deepEqual(unwrapSecret(inputs.basicAuth), {
+            username: "pulumi",
+            password: "hunter2-ksql",
+        });
     });
 
     it("serializes a provider that still works when revived on its own", async () => {
