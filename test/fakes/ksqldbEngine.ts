@@ -1,14 +1,21 @@
 /**
  * The fake ksqlDB's engine: a metastore of streams/tables, the persistent queries that feed them,
  * and the Kafka topics they use. Rules follow ksqlDB 0.15+ (sources cited as in ./ksqldb.ts):
- *   - CREATE of an existing name fails unless OR REPLACE; CREATE over a missing topic fails.
+ *   - CREATE of an existing name fails unless OR REPLACE; CREATE over a missing topic fails as
+ *     a request error (TopicCreateInjector.java:126-141); map-typed key columns are refused
+ *     (GenericKeySerDe.java:151-168).
  *   - CREATE OR REPLACE passes only when StructuredDataSource#canUpgradeTo would: same type,
  *     topic and formats, identical key columns, existing value columns kept in place (new ones
  *     appended); a query may change its filter or append projections but not its source, and
- *     aggregations are not upgradeable. [replace]
- *   - DROP fails while INSERT queries read or write the source, or while streams/tables created
- *     from it exist; otherwise it drops the source and terminates the query that created it
- *     (PR #6143, #6545). [drop] [src EngineContext, MetaStoreImpl]
+ *     aggregations are not upgradeable while their query is registered; a terminated one is
+ *     replaced by a new query (QueryRegistryImpl.java:453-455). [replace]
+ *   - DROP … DELETE TOPIC is refused while another source uses the topic
+ *     (TopicDeleteInjector.java:175-195); DROP fails while INSERT queries read or write the
+ *     source (EngineContext.java:283-300), or while streams/tables created from it exist
+ *     (MetaStoreImpl.java:159-166); otherwise it drops the source and terminates the query that
+ *     created it (PR #6143, #6545). [drop]
+ *   - DESCRIBE of a source whose topic is gone: no constraints, a Kafka warning
+ *     (ListSourceExecutor.java:290-303).
  */
 import {
     splitTopLevel,
