@@ -341,7 +341,8 @@ function refreshed(props: KsqlSourceOutputs, desc: KsqlSourceDescription): KsqlS
 
 /**
  * Columns as DESCRIBE reports them. DESCRIBE's schema JSON has no map key type (a MAP is only
- * its value `memberSchema`), so a declared `MAP<INTEGER, V>` reads back as `MAP<STRING, V>`:
+ * its value `memberSchema`: EntityUtil.java:83-85 in ksqlDB 0.29.0), so a declared
+ * `MAP<INTEGER, V>` reads back as `MAP<STRING, V>`:
  * where the two differ only in map key types, the declared type is kept.
  */
 function observedColumns(

@@ -552,7 +552,7 @@ function running(q: PersistentQuery): Record<string, unknown> {
     };
 }
 
-/** [src] EntityUtil: a SQL type as SchemaInfo JSON. */
+/** [src] EntityUtil: a SQL type as SchemaInfo JSON; a MAP keeps only its value (EntityUtil.java:83-85). */
 export function schemaInfo(type: string): Record<string, unknown> {
     const m = /^(\w+)\s*(?:<(.*)>|\((.*)\))?$/.exec(type.trim());
     const base = m?.[1] ?? type;
