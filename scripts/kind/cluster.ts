@@ -149,7 +149,10 @@ spec:
           imagePullPolicy: Never
           command: [/bin/bash, -c]
           args:
-            - while true; do printf 'HTTP/1.0 200 OK\r\n\r\nfrom %s\n' "$HOSTNAME" | nc -l -N -p 8080 >/dev/null; done
+            - |
+              while true; do
+                printf 'HTTP/1.0 200 OK\\r\\n\\r\\nfrom %s\\n' "$HOSTNAME" | nc -l -N -p 8080 >/dev/null
+              done
           ports: [{ containerPort: 8080 }]
 ---
 apiVersion: v1
@@ -236,13 +239,23 @@ export async function checkCluster(): Promise<void> {
         if (pvc !== "Bound") throw new Error(`PVC data is ${pvc}, not Bound`);
         console.log("check: PVC Bound (standard StorageClass, local-path)");
         const seen = new Set<string>();
+        // The echo pods serve one connection at a time (an nc loop): a request that falls between
+        // two iterations is refused, so each one gets a few tries.
         for (let i = 0; i < 6; i++) {
-            const res = await fetch("http://127.0.0.1:30080/", {
-                signal: AbortSignal.timeout(5000),
-            });
-            seen.add((await res.text()).trim());
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    const res = await fetch("http://127.0.0.1:30080/", {
+                        signal: AbortSignal.timeout(5000),
+                    });
+                    seen.add((await res.text()).trim());
+                    break;
+                } catch (err) {
+                    if (attempt === 5) throw err;
+                    await new Promise((r) => setTimeout(r, 200));
+                }
+            }
         }
-        console.log(`check: NodePort 30080 on 127.0.0.1 answered from ${[...seen].join(", ")}`);
+        console.log(`check: NodePort 30080 on 127.0.0.1 answered: ${[...seen].join(", ")}`);
     } finally {
         kubectl(["delete", "namespace", "kind-check", "--wait=false"]);
     }
