@@ -139,6 +139,7 @@ export class PowerGrid extends Pipeline {
                     "sensor-routing",
                     {
                         ksqlUrl: e.host.ksqldb,
+                        ksqlEndpointHint: e.host.hints?.ksqldb,
                         connectUrl: e.host.connect,
                         connectEndpointHint: e.host.hints?.connect,
                         hdfsUrl: e.cluster.hdfsRpc,

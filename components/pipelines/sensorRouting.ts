@@ -24,6 +24,8 @@ export const INGESTION_COLUMNS: readonly KsqlColumn[] = [
 export interface SensorRoutingArgs {
     /** ksqlDB REST root, e.g. the `KsqlDb` component's URL. */
     readonly ksqlUrl: pulumi.Input<string>;
+    /** The config key behind `ksqlUrl` and what to check when it does not answer. */
+    readonly ksqlEndpointHint?: string;
     /** Kafka Connect REST root. */
     readonly connectUrl: pulumi.Input<string>;
     /** The config key behind `connectUrl` and what to check when it does not answer. */
@@ -108,6 +110,7 @@ export class SensorRouting extends pulumi.ComponentResource {
             `${name}-base`,
             {
                 ksqlUrl: args.ksqlUrl,
+                endpointHint: args.ksqlEndpointHint,
                 name: args.baseStreamName ?? "STREAM_INGESTION",
                 topic: args.sourceTopic ?? "INGESTION",
                 columns: [...INGESTION_COLUMNS],
@@ -121,6 +124,7 @@ export class SensorRouting extends pulumi.ComponentResource {
                 `${name}-stream-${id}`,
                 {
                     ksqlUrl: args.ksqlUrl,
+                    endpointHint: args.ksqlEndpointHint,
                     name: sensorStreamName(id),
                     // Declared rather than left to the server's naming (which a topic-name prefix
                     // setting can change), so the sink below knows it without waiting for outputs.

@@ -128,8 +128,8 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         `${env.hdfs!.webhdfsUrl}/webhdfs/v1${path}?op=${op}&user.name=${env.hdfs!.user}`;
     const connectorNames = async () =>
         (await http("GET", `${connectUrl()}/connectors`)).body as string[];
-    const listStreams = () =>
-        (ksql.execute("LIST STREAMS;")[0].streams as { name: string }[]).map((s) => s.name);
+    const listStreams = async () =>
+        ((await ksql.execute("LIST STREAMS;"))[0].streams as { name: string }[]).map((s) => s.name);
     const stateResources = async () =>
         ((await stack.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
 
@@ -265,7 +265,7 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
             const body = status.body as { connector: { state: string } };
             assert.equal(body.connector.state, "RUNNING", name);
         }
-        assert.deepEqual(listStreams().sort(), [...streams].sort());
+        assert.deepEqual((await listStreams()).sort(), [...streams].sort());
         const described = await admin.fetchTopicMetadata({ topics });
         for (const t of described.topics) assert.equal(t.partitions.length, 3, t.name);
         for (const dir of directories) {
@@ -407,7 +407,7 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         const removed = ["hdfs-dir-cars", "sensor-routing-stream-2"];
         const del = await http("DELETE", webhdfs("/Cars", "DELETE"));
         assert.equal(del.status, 200);
-        ksql.execute("DROP STREAM SENSOR_ID_2;");
+        await ksql.execute("DROP STREAM SENSOR_ID_2;");
 
         const refresh = await timed("refresh after removals", () =>
             stack.refresh({ onOutput: () => undefined }),
@@ -423,7 +423,7 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         assert.deepEqual(changed(up.summary.resourceChanges ?? {}), { create: 2 });
         const st = await http("GET", webhdfs("/Cars", "GETFILESTATUS"));
         assert.equal((st.body as { FileStatus: { owner: string } }).FileStatus.owner, "flume");
-        assert.deepEqual(listStreams().sort(), [...streams].sort());
+        assert.deepEqual((await listStreams()).sort(), [...streams].sort());
     });
 
     void it("keeps the secret config out of state: wrapped in the export, absent on disk", async () => {
@@ -459,7 +459,7 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         for (const name of [...connectors, userConnector]) {
             assert.ok(!live.includes(name), `Connect still has ${name}`);
         }
-        assert.deepEqual(listStreams(), []);
+        assert.deepEqual(await listStreams(), []);
         const left = await admin.listTopics();
         assert.deepEqual(
             topics.filter((t) => left.includes(t)),

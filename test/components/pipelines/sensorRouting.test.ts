@@ -25,7 +25,11 @@ const ARGS = {
 async function run(sensorIds: string[]): Promise<RecordedResource[]> {
     setupMocks(mocks);
     const { SensorRouting } = await import("../../../components/pipelines/sensorRouting");
-    const routing = new SensorRouting("routing", { ...ARGS, sensorIds });
+    const routing = new SensorRouting("routing", {
+        ...ARGS,
+        sensorIds,
+        ksqlEndpointHint: "Config key: ksqldb.url.",
+    });
     await resolve(routing.urn);
     await Promise.all(Object.values(routing.sinkConnectors).map((c) => resolve(c.urn)));
     await settle();
@@ -66,13 +70,14 @@ describe("SensorRouting", () => {
         for (const [i, id] of ["1", "2", "12"].entries()) {
             const s = streams[i + 1].inputs;
             assert.deepEqual(
-                [s.kind, s.name, s.from, s.where, s.deleteTopic],
+                [s.kind, s.name, s.from, s.where, s.deleteTopic, s.endpointHint],
                 [
                     "STREAM",
                     `SENSOR_ID_${id}`,
                     "STREAM_INGESTION",
                     `EXTRACTJSONFIELD(PAYLOAD, '$.sensor_id') = '${id}'`,
                     false,
+                    "Config key: ksqldb.url.",
                 ],
             );
             assert.deepEqual(s.streamsProperties, { "auto.offset.reset": "earliest" });
