@@ -448,6 +448,26 @@ describe("KsqlStream provider on transient server states", () => {
                 );
                 return true;
             });
+            // FailureHandler.java:64-79 (0.29.0): 403 / 40300 with the authorizer's message.
+            fake.respondNext({
+                status: 403,
+                body: {
+                    "@type": "generic_error",
+                    error_code: 40300,
+                    message: "User:pulumi is not permitted to execute statements",
+                },
+            });
+            await assert.rejects(
+                create({
+                    ...baseArgs(fake.url),
+                    basicAuth: { username: "pulumi", password: "s3cret-pw" },
+                }),
+                {
+                    name: "KsqlError",
+                    message:
+                        /denied access \(HTTP 403: User:pulumi is not permitted to execute statements\)\. Grant the user access/,
+                },
+            );
             fake.respondNext({
                 status: 429,
                 body: {
