@@ -33,6 +33,8 @@ export const SMALL_MACHINE_CONFIG: Readonly<Record<string, boolean>> = {
 
 /** Everything the steps need, resolved once. */
 export interface DevSettings {
+    /** Project directory the `pulumi` commands run in (the repository root). */
+    readonly root: string;
     /** kind cluster name (`kubernetes.context` without `kind-`). */
     readonly cluster: string;
     /** kubectl context of the cluster. */
@@ -52,10 +54,10 @@ export interface DevSettings {
 
 type DevYaml = { config?: Record<string, Record<string, unknown> | undefined> };
 
-/** Reads Pulumi.dev.yaml and the environment (`PULUMI_BACKEND_URL`, `HOME`). */
-export function devSettings(env: NodeJS.ProcessEnv = process.env): DevSettings {
+/** Reads `root`'s Pulumi.dev.yaml and the environment (`PULUMI_BACKEND_URL`, `HOME`). */
+export function devSettings(env: NodeJS.ProcessEnv = process.env, root = ROOT): DevSettings {
     const file = yaml.load(
-        readFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), "utf8"),
+        readFileSync(path.join(root, `Pulumi.${STACK}.yaml`), "utf8"),
     ) as DevYaml;
     const cfg = (key: string) => file.config?.[`ingest-platform:${key}`] ?? {};
     const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
@@ -85,9 +87,10 @@ export function devSettings(env: NodeJS.ProcessEnv = process.env): DevSettings {
         ? backend.slice("file://".length).replace(/^~(?=\/|$)/, home)
         : path.join(home, ".pulumi-state");
     return {
+        root,
         cluster: context.slice("kind-".length),
         context,
-        kindConfig: path.join(ROOT, "scripts", "kind-config.yaml"),
+        kindConfig: path.join(root, "scripts", "kind-config.yaml"),
         registryName: "kind-registry",
         registryPort: Number(reg[1]),
         localstack:

@@ -40,11 +40,11 @@ export function pulumiEnv(s: DevSettings, env: NodeJS.ProcessEnv = process.env):
 export function live(
     cmd: string,
     args: string[],
-    opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+    opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
 ) {
     return new Promise<void>((resolve, reject) => {
         const child = spawn(cmd, args, {
-            cwd: ROOT,
+            cwd: opts.cwd ?? ROOT,
             env: opts.env ?? process.env,
             stdio: [opts.input === undefined ? "inherit" : "pipe", "inherit", "inherit"],
         });
@@ -58,8 +58,13 @@ export function live(
     });
 }
 
-async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-    const res = await runIn(cmd, args, env);
+async function must(
+    cmd: string,
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+    cwd?: string,
+): Promise<string> {
+    const res = await runIn(cmd, args, env, cwd);
     if (res.code !== 0) {
         throw new Error(
             `\`${cmd} ${args.join(" ")}\` failed: ${(res.stderr || res.stdout).trim()}`,
@@ -69,10 +74,10 @@ async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
 }
 
 /** Runs a command in the repository with `env` (default: this process's) and collects its output. */
-export function runIn(cmd: string, args: string[], env?: NodeJS.ProcessEnv) {
+export function runIn(cmd: string, args: string[], env?: NodeJS.ProcessEnv, cwd = ROOT) {
     if (!env) return run(cmd, args, 120_000);
     return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -333,7 +338,12 @@ export function setupSteps(s: DevSettings, env: NodeJS.ProcessEnv): Step[] {
                         done: false,
                         detail: `pulumi stack init ${STACK} (after the backend exists)`,
                     };
-                const res = await runIn("pulumi", ["stack", "ls", "--json"], pulumiEnv(s, env));
+                const res = await runIn(
+                    "pulumi",
+                    ["stack", "ls", "--json"],
+                    pulumiEnv(s, env),
+                    s.root,
+                );
                 const names =
                     res.code === 0
                         ? (JSON.parse(res.stdout) as { name: string }[]).map((x) => x.name)
@@ -347,6 +357,7 @@ export function setupSteps(s: DevSettings, env: NodeJS.ProcessEnv): Step[] {
                     "pulumi",
                     ["stack", "select", "--create", STACK, "--non-interactive"],
                     pulumiEnv(s, env),
+                    s.root,
                 );
             },
         },
@@ -358,6 +369,7 @@ export function setupSteps(s: DevSettings, env: NodeJS.ProcessEnv): Step[] {
                     "pulumi",
                     ["stack", "export", "--stack", STACK],
                     pulumiEnv(s, env),
+                    s.root,
                 );
                 if (res.code !== 0) return { done: true, detail: "no state yet" };
                 const pending =
@@ -375,7 +387,7 @@ export function setupSteps(s: DevSettings, env: NodeJS.ProcessEnv): Step[] {
                 await live(
                     "pulumi",
                     ["refresh", "--stack", STACK, "--yes", "--clear-pending-creates"],
-                    { env: pulumiEnv(s, env) },
+                    { env: pulumiEnv(s, env), cwd: s.root },
                 );
             },
         },

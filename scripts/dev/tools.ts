@@ -22,8 +22,14 @@ export interface Tool {
 
 const semver = (out: string) => /v?(\d+\.\d+\.\d+)/.exec(out)?.[1];
 
+/**
+ * The oldest Pulumi CLI this program is known to run under: the engine tier builds it from the Go
+ * module proxy (3.270.0 itself is not served there) and runs this program with it.
+ */
+export const MIN_PULUMI_CLI = "3.259.0";
+
 /** Docker, kind, kubectl and the Pulumi CLI, with their minimum versions and install hints. */
-export function requiredTools(pulumiSdkVersion: string): Tool[] {
+export function requiredTools(): Tool[] {
     return [
         {
             name: "docker",
@@ -68,11 +74,12 @@ export function requiredTools(pulumiSdkVersion: string): Tool[] {
         },
         {
             name: "pulumi",
-            min: pulumiSdkVersion,
-            why: `at least the @pulumi/pulumi SDK version in package.json (${pulumiSdkVersion})`,
+            min: MIN_PULUMI_CLI,
+            why: "the oldest CLI the engine tier runs this program with",
             versionArgs: ["version"],
             parse: semver,
-            install: `curl -fsSL https://get.pulumi.com | sh -s -- --version ${pulumiSdkVersion}`,
+            install:
+                "curl -fsSL https://get.pulumi.com | sh (https://www.pulumi.com/docs/install/)",
         },
     ];
 }

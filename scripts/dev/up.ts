@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
             : `  MISSING  node >= ${MIN_NODE_MAJOR} (@pulumi/pulumi ${pulumiSdkVersion()} needs it): ` +
                   `running ${process.versions.node}\n           install: https://nodejs.org or nvm install ${MIN_NODE_MAJOR}`,
     );
-    const tools = await Promise.all(requiredTools(pulumiSdkVersion()).map(probe));
+    const tools = await Promise.all(requiredTools().map(probe));
     for (const t of tools) console.log(describeTool(t));
     const missingTools = tools.filter((t) => !t.ok).map((t) => t.tool.name);
     if (!nodeOk) missingTools.unshift("node");
