@@ -99,6 +99,13 @@ const kafkaSchema = z
     .strictObject({
         /** Bring your own Kafka (e.g. a managed service): no chart is deployed. */
         externalBootstrapServers: z.string().min(1).optional(),
+        /**
+         * Chart source: an OCI reference, a chart name in `chartRepository`, or a local chart
+         * directory (absolute, or relative to the project: `./charts/kafka`).
+         */
+        chart: z.string().min(1).default("oci://registry-1.docker.io/bitnamicharts/kafka"),
+        /** A Helm repository mirroring Bitnami's, in which `chart` is a chart name (`kafka`). */
+        chartRepository: httpUrl.optional(),
         chartVersion: z.string().default("32.4.4"),
         /** Combined controller+broker nodes. */
         replicas: z.number().int().min(1).max(9).default(1),
@@ -143,6 +150,8 @@ const connectSchema = z
         nodePort: nodePort.optional(),
         /** REST URL reachable from the machine running pulumi (dynamic providers run there). */
         url: httpUrl.optional(),
+        /** HTTP basic auth on the REST API (generated admin password; the providers send it). */
+        basicAuth: z.boolean().default(false),
         resources: resources("250m", "1Gi", "1", "2Gi"),
     })
     .prefault({});

@@ -20,46 +20,57 @@ const declared = allPipelines(pipelines);
 
 const ns = platform?.namespace.metadata.name;
 const postgres = platform?.postgres;
-export const namespaceName = ns;
-export const kafkaBootstrapServers = endpoints.cluster.kafka;
-export const kafkaHostBootstrapServers = endpoints.host.kafka;
-export const kafkaSecurityProtocol = platform?.kafkaClient.securityProtocol;
-export const connectUrl = platform?.connect.url;
-export const connectHostUrl = endpoints.host.connect;
-export const connectImage = platform?.connect.image;
-export const ksqldbUrl = platform?.ksqldb?.url;
-export const ksqldbHostUrl = endpoints.host.ksqldb;
-export const hdfsRpcUrl = endpoints.cluster.hdfsRpc;
-export const webhdfsUrl = platform?.hdfs?.webhdfsUrl;
-export const webhdfsHost = endpoints.host.webhdfs;
-export const hdfsDirectoryPaths = declared.flatMap((p) => Object.keys(p.directories));
-export const kafkaTopics = declared.flatMap((p) => Object.keys(p.topics));
-export const pipelineConnectors = [
-    ...declared.flatMap((p) => Object.keys(p.connectors)),
-    ...Object.values(pipelines.powerGrid?.sensorRouting?.sinkConnectors ?? {}).map((c) => c.name),
-];
-export const enabledPipelines = Object.entries(pipelines).flatMap(([k, v]) => (v ? [k] : []));
-export const dataLakeBucketName = platform?.dataLake?.bucketName;
-export const dataLakeCredentialsSecret = platform?.dataLake?.secretName;
-export const flumeAgents = [pipelines.carsToHdfs?.flume, pipelines.powerGrid?.flume].flatMap((f) =>
-    f ? Object.keys(f.deploymentNames) : [],
-);
-export const sqoopEnabled = pipelines.powerGrid?.sqoop !== undefined;
-export const postgresJdbcUrl = postgres?.jdbcUrl;
-export const postgresPasswordSecret = postgres?.passwordSecretName;
-export const consoleUrl = platform?.console?.url;
-export const consoleHostUrl = platform?.consoleHostUrl;
-export const commands = {
-    connectors: connectHostUrl
-        ? pulumi.interpolate`curl -s ${connectHostUrl}/connectors?expand=status`
-        : undefined,
-    ksql: platform?.ksqldb
-        ? pulumi.interpolate`kubectl -n ${ns} exec -it deploy/ksqldb-cli -- ksql ${platform.ksqldb.url}`
-        : undefined,
-    psql: postgres
-        ? pulumi.interpolate`kubectl -n ${ns} exec -it postgres-0 -- psql -U ${postgres.username} -d ${postgres.database}`
-        : undefined,
-    console: platform?.console
-        ? pulumi.interpolate`kubectl -n ${ns} port-forward svc/console 8080:8080  # then open http://localhost:8080`
-        : undefined,
+const connectHostUrl = endpoints.host.connect;
+const outputs = {
+    namespaceName: ns,
+    kafkaBootstrapServers: endpoints.cluster.kafka,
+    kafkaHostBootstrapServers: endpoints.host.kafka,
+    kafkaSecurityProtocol: platform?.kafkaClient.securityProtocol,
+    connectUrl: platform?.connect.url,
+    connectHostUrl,
+    connectImage: platform?.connect.image,
+    ksqldbUrl: platform?.ksqldb?.url,
+    ksqldbHostUrl: endpoints.host.ksqldb,
+    hdfsRpcUrl: endpoints.cluster.hdfsRpc,
+    webhdfsUrl: platform?.hdfs?.webhdfsUrl,
+    webhdfsHost: endpoints.host.webhdfs,
+    hdfsDirectoryPaths: declared.flatMap((p) => Object.keys(p.directories)),
+    kafkaTopics: declared.flatMap((p) => Object.keys(p.topics)),
+    pipelineConnectors: [
+        ...declared.flatMap((p) => Object.keys(p.connectors)),
+        ...Object.values(pipelines.powerGrid?.sensorRouting?.sinkConnectors ?? {}).map(
+            (c) => c.name,
+        ),
+    ],
+    enabledPipelines: Object.entries(pipelines).flatMap(([k, v]) => (v ? [k] : [])),
+    dataLakeBucketName: platform?.dataLake?.bucketName,
+    dataLakeCredentialsSecret: platform?.dataLake?.secretName,
+    flumeAgents: [pipelines.carsToHdfs?.flume, pipelines.powerGrid?.flume].flatMap((f) =>
+        f ? Object.keys(f.deploymentNames) : [],
+    ),
+    sqoopEnabled: pipelines.powerGrid?.sqoop !== undefined,
+    postgresJdbcUrl: postgres?.jdbcUrl,
+    postgresPasswordSecret: postgres?.passwordSecretName,
+    consoleUrl: platform?.console?.url,
+    consoleHostUrl: platform?.consoleHostUrl,
+    commands: {
+        connectors: connectHostUrl
+            ? pulumi.interpolate`curl -s ${connectHostUrl}/connectors?expand=status`
+            : undefined,
+        ksql: platform?.ksqldb
+            ? pulumi.interpolate`kubectl -n ${ns} exec -it deploy/ksqldb-cli -- ksql ${platform.ksqldb.url}`
+            : undefined,
+        psql: postgres
+            ? pulumi.interpolate`kubectl -n ${ns} exec -it postgres-0 -- psql -U ${postgres.username} -d ${postgres.database}`
+            : undefined,
+        console: platform?.console
+            ? pulumi.interpolate`kubectl -n ${ns} port-forward svc/console 8080:8080  # then open http://localhost:8080`
+            : undefined,
+    },
 };
+
+// The stack outputs, named as above. A part that is switched off has no output at all: Pulumi
+// warns on every operation about each top-level output that is `undefined`.
+export = Object.fromEntries(
+    Object.entries(outputs).filter(([, value]) => value !== undefined),
+) as Partial<typeof outputs>;

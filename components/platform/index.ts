@@ -8,6 +8,7 @@ export * from "./images";
 export * from "./kafka";
 export * from "./kafkaConnect";
 export * from "./ksqlDb";
+export * from "./kubernetesProvider";
 export * from "./platform";
 export * from "./postgres";
 export * from "./sqoop";

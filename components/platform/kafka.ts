@@ -12,7 +12,15 @@ export const KAFKA_CHART = "oci://registry-1.docker.io/bitnamicharts/kafka";
 export interface KafkaArgs {
     /** Namespace to deploy into. */
     readonly namespace: pulumi.Input<string>;
-    /** Exact chart version. Defaults to `32.4.4` (Kafka 4.0.0). */
+    /**
+     * Where the chart comes from: an OCI reference, a chart name in {@link chartRepository}, or a
+     * local chart directory (with its `common` dependency under `charts/`), for clusters and
+     * machines that cannot reach Docker Hub. Defaults to {@link KAFKA_CHART}.
+     */
+    readonly chart?: string;
+    /** A Helm repository (e.g. a mirror of Bitnami's) in which {@link chart} is a chart name. */
+    readonly chartRepository?: string;
+    /** Exact chart version. Defaults to `32.4.4` (Kafka 4.0.0); not used for a local directory. */
     readonly chartVersion?: string;
     /** Combined controller+broker nodes. Defaults to 1. */
     readonly replicas?: number;
@@ -63,6 +71,31 @@ export interface KafkaArgs {
     readonly networkPolicy?: Record<string, unknown>;
     /** User Helm values, merged last so they override everything above. */
     readonly extraValues?: Record<string, unknown>;
+}
+
+/** True when `chart` names a chart directory on disk rather than a repository chart. */
+export function isLocalChart(chart: string): boolean {
+    return chart.startsWith("/") || chart.startsWith("./") || chart.startsWith("../");
+}
+
+/** The `helm.v4.Chart` source arguments for {@link KafkaArgs}: chart, version, repository. */
+export function kafkaChartSource(
+    args: Pick<KafkaArgs, "chart" | "chartRepository" | "chartVersion">,
+): {
+    chart: string;
+    version?: string;
+    repositoryOpts?: { repo: string };
+} {
+    const chart = args.chart ?? KAFKA_CHART;
+    // A directory is used as it is: Helm ignores a version for it, so none is passed.
+    if (isLocalChart(chart)) return { chart };
+    return {
+        chart,
+        version: args.chartVersion ?? "32.4.4",
+        ...(args.chartRepository === undefined
+            ? {}
+            : { repositoryOpts: { repo: args.chartRepository } }),
+    };
 }
 
 /** A Kafka Uuid (16 bytes, base64url, 22 characters) derived from a seed: stable across renders. */
@@ -302,11 +335,11 @@ export class Kafka extends pulumi.ComponentResource {
             this.saslSecretName = saslSecret.metadata.name;
         }
 
+        const source = kafkaChartSource(args);
         const chart = new k8s.helm.v4.Chart(
             name,
             {
-                chart: KAFKA_CHART,
-                version: args.chartVersion ?? "32.4.4",
+                ...source,
                 namespace: args.namespace,
                 values: buildKafkaValues(args, {
                     fullname: name,

@@ -8,7 +8,7 @@ import { DataLakeBucket } from "./dataLakeBucket";
 import { Hdfs } from "./hdfs";
 import { WorkloadImages } from "./images";
 import { KAFKA_CLIENT_USER, KAFKA_SASL_MECHANISM, Kafka, mirrored } from "./kafka";
-import { KafkaConnect } from "./kafkaConnect";
+import { CONNECT_ADMIN_USER, KafkaConnect } from "./kafkaConnect";
 import { KsqlDb } from "./ksqlDb";
 import {
     KAFKA_PORTS,
@@ -17,6 +17,7 @@ import {
     operatorSource,
     platformNetworkArgs,
 } from "./networkPolicies";
+import { kubernetesProvider } from "./kubernetesProvider";
 import { Postgres } from "./postgres";
 
 /**
@@ -27,12 +28,12 @@ import { Postgres } from "./postgres";
  */
 export function deployPlatform(cfg: PlatformConfig) {
     // Never the ambient default provider: the context is explicit, and the identifier keeps a
-    // re-created kind cluster from replacing every object.
-    const provider = new k8s.Provider("k8s", {
+    // re-created kind cluster from replacing every object. Declared state wins over edits made
+    // out of band (see kubernetesProvider).
+    const provider = kubernetesProvider("k8s", {
         context: cfg.kubernetes.context,
         kubeconfig: cfg.kubernetes.kubeconfig,
         clusterIdentifier: cfg.kubernetes.clusterIdentifier,
-        enableServerSideApply: true,
     });
     const opts = { provider };
     const stateful = { provider, protect: cfg.protect };
@@ -64,6 +65,8 @@ export function deployPlatform(cfg: PlatformConfig) {
                   "kafka",
                   {
                       namespace: ns,
+                      chart: cfg.kafka.chart,
+                      chartRepository: cfg.kafka.chartRepository,
                       chartVersion: cfg.kafka.chartVersion,
                       replicas: cfg.kafka.replicas,
                       replicationFactor,
@@ -226,6 +229,7 @@ export function deployPlatform(cfg: PlatformConfig) {
             hadoopConfigMapName: hdfs?.configMapName,
             postgresPasswordSecretName: postgres?.passwordSecretName,
             awsCredentialsSecretName: dataLake?.secretName,
+            basicAuth: cfg.connect.basicAuth,
         },
         { ...opts, dependsOn: kafka ? [kafka] : [namespace] },
     );
@@ -256,6 +260,10 @@ export function deployPlatform(cfg: PlatformConfig) {
                   namespace: ns,
                   bootstrapServers,
                   connectUrl: connect.url,
+                  connectAuth: connect.restAuthSecretName && {
+                      username: CONNECT_ADMIN_USER,
+                      passwordSecretName: connect.restAuthSecretName,
+                  },
                   ...kafkaClient,
                   image: cfg.console.image,
                   nodePort: cfg.console.nodePort,

@@ -55,9 +55,11 @@ export async function runStack(
         config: stackConfig(stack, opts.overrides),
         secretKeys: opts.secretKeys,
     });
-    const program = (await import("../../index")) as Record<string, unknown>;
+    // index.ts assigns its outputs object to module.exports (no undefined outputs): imported as
+    // a CommonJS module, that object is the namespace's default.
+    const mod = (await import("../../index")) as { default?: Record<string, unknown> };
     await settle();
-    return program;
+    return mod.default ?? mod;
 }
 
 export { recorded };
