@@ -31,6 +31,8 @@ export interface HostEndpoints {
     readonly kafka?: pulumi.Input<string>;
     readonly kafkaSasl?: KafkaSaslCredentials;
     readonly connect?: pulumi.Input<string>;
+    /** Basic-auth credentials of Connect's REST API (a secret), when it requires them. */
+    readonly connectAuth?: pulumi.Input<{ username: string; password: string }>;
     readonly ksqldb?: pulumi.Input<string>;
     /** WebHDFS base URL (`…/webhdfs/v1`). */
     readonly webhdfs?: pulumi.Input<string>;
@@ -177,6 +179,7 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
                       }
                     : undefined,
             connect: p.connectHostUrl,
+            connectAuth: p.connect.restCredentials,
             ksqldb: p.ksqldbHostUrl,
             webhdfs: p.webhdfsHostUrl,
             hints: endpointHints(cfg, true),

@@ -114,6 +114,7 @@ export abstract class Pipeline extends pulumi.ComponentResource {
                 sensitiveConfig: c.sensitiveConfig,
                 state: c.state,
                 endpointHint: this.base.endpoints.host.hints?.connect,
+                basicAuth: this.base.endpoints.host.connectAuth,
             },
             { parent: this, dependsOn: [...this.prerequisites(), ...after] },
         );

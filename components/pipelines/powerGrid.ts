@@ -141,6 +141,7 @@ export class PowerGrid extends Pipeline {
                         ksqlUrl: e.host.ksqldb,
                         ksqlEndpointHint: e.host.hints?.ksqldb,
                         connectUrl: e.host.connect,
+                        connectAuth: e.host.connectAuth,
                         connectEndpointHint: e.host.hints?.connect,
                         hdfsUrl: e.cluster.hdfsRpc,
                         sensorIds: args.sensors,

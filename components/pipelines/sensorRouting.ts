@@ -28,6 +28,8 @@ export interface SensorRoutingArgs {
     readonly ksqlEndpointHint?: string;
     /** Kafka Connect REST root. */
     readonly connectUrl: pulumi.Input<string>;
+    /** Connect's REST basic-auth credentials (secret), when it requires them. */
+    readonly connectAuth?: pulumi.Input<{ username: string; password: string }>;
     /** The config key behind `connectUrl` and what to check when it does not answer. */
     readonly connectEndpointHint?: string;
     /** `hdfs.url` of the sinks, e.g. `hdfs://namenode:9000`. */
@@ -152,6 +154,7 @@ export class SensorRouting extends pulumi.ComponentResource {
                     name: `hdfs-sink-sensor-${id}`,
                     config: { ...config, ...args.sinkConfig },
                     endpointHint: args.connectEndpointHint,
+                    basicAuth: args.connectAuth,
                 },
                 { parent: this, dependsOn: [stream] },
             );

@@ -23,6 +23,11 @@ export interface ConsoleArgs {
     readonly bootstrapServers: pulumi.Input<string>;
     /** Connect REST URL, in-cluster; unset = no Connect tab. */
     readonly connectUrl?: pulumi.Input<string>;
+    /** Connect's REST basic-auth user and the Secret holding its password under `password`. */
+    readonly connectAuth?: {
+        readonly username: string;
+        readonly passwordSecretName: pulumi.Input<string>;
+    };
     /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
     /** SASL user; required with `SASL_PLAINTEXT`. */
@@ -53,6 +58,20 @@ export function consoleEnv(args: ConsoleArgs): k8s.types.input.core.v1.EnvVar[] 
             { name: "CONNECT_CLUSTERS_NAME", value: "ingest" },
             { name: "CONNECT_CLUSTERS_URL", value: args.connectUrl },
         );
+        if (args.connectAuth !== undefined) {
+            env.push(
+                { name: "CONNECT_CLUSTERS_USERNAME", value: args.connectAuth.username },
+                {
+                    name: "CONNECT_CLUSTERS_PASSWORD",
+                    valueFrom: {
+                        secretKeyRef: {
+                            name: args.connectAuth.passwordSecretName,
+                            key: "password",
+                        },
+                    },
+                },
+            );
+        }
     }
     if ((args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT") {
         env.push(

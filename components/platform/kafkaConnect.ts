@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
     INIT_RESOURCES,
     ImageSource,
@@ -14,6 +15,7 @@ import {
     resolveImage,
     saslJaasConfig,
     scratchVolume,
+    tcpProbe,
     toResources,
 } from "./common";
 import { AWS_CREDENTIALS_FILE_KEY } from "./dataLakeBucket";
@@ -48,6 +50,28 @@ export interface KafkaConnectArgs extends ImageSource {
     readonly postgresPasswordSecretName?: pulumi.Input<string>;
     /** Secret with the S3 sink's AWS shared-credentials file (`credentials` key), mounted read-only. */
     readonly awsCredentialsSecretName?: pulumi.Input<string>;
+    /**
+     * HTTP basic auth on the REST API (Kafka's BasicAuthSecurityRestExtension) with a generated
+     * password for {@link CONNECT_ADMIN_USER}. Defaults to false.
+     */
+    readonly basicAuth?: boolean;
+}
+
+/** The REST API user the providers and the console authenticate as. */
+export const CONNECT_ADMIN_USER = "admin";
+
+/** Where the REST credentials (JAAS file, users file, password) are mounted. */
+export const CONNECT_AUTH_DIR = "/etc/connect/auth";
+
+/** JAAS file of the REST basic-auth extension, pointing at the users file beside it. */
+export function connectRestJaas(dir = CONNECT_AUTH_DIR): string {
+    return [
+        "KafkaConnect {",
+        "  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required",
+        `  file="${dir}/users.properties";`,
+        "};",
+        "",
+    ].join("\n");
 }
 
 /** REST port of the worker. */
@@ -141,6 +165,18 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
             );
         }
     }
+    if (args.basicAuth) {
+        env.push(
+            {
+                name: "CONNECT_REST_EXTENSION_CLASSES",
+                value: "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+            },
+            {
+                name: "KAFKA_OPTS",
+                value: `-Djava.security.auth.login.config=${CONNECT_AUTH_DIR}/jaas.conf`,
+            },
+        );
+    }
     if (args.awsCredentialsSecretName !== undefined) {
         // The S3 sink's AWS SDK (v1) reads the mounted shared-credentials file.
         env.push({ name: "AWS_CREDENTIAL_PROFILES_FILE", value: AWS_CREDENTIALS_PATH });
@@ -171,6 +207,10 @@ export class KafkaConnect extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** Image the workers run. */
     public readonly image: pulumi.Output<string>;
+    /** REST credentials (a secret Output) when `basicAuth` is on, for the providers. */
+    public readonly restCredentials?: pulumi.Output<{ username: string; password: string }>;
+    /** Secret holding the REST password under `password`, when `basicAuth` is on. */
+    public readonly restAuthSecretName?: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaConnectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:KafkaConnect", name, {}, opts);
@@ -208,6 +248,34 @@ export class KafkaConnect extends pulumi.ComponentResource {
         if (args.hadoopConfigMapName !== undefined) {
             volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
             mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
+        }
+        if (args.basicAuth) {
+            const password = new random.RandomPassword(
+                `${name}-rest-password`,
+                { length: 32, special: false },
+                { parent: this },
+            ).result;
+            const secret = new k8s.core.v1.Secret(
+                `${name}-rest-auth`,
+                {
+                    metadata: { name: `${name}-rest-auth`, namespace: args.namespace, labels },
+                    stringData: {
+                        "jaas.conf": connectRestJaas(),
+                        "users.properties": pulumi.interpolate`${CONNECT_ADMIN_USER}=${password}\n`,
+                        password,
+                    },
+                },
+                { parent: this },
+            );
+            this.restAuthSecretName = secret.metadata.name;
+            this.restCredentials = pulumi.secret(
+                password.apply((p) => ({ username: CONNECT_ADMIN_USER, password: p })),
+            );
+            volumes.push({
+                name: "rest-auth",
+                secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
+            });
+            mounts.push({ name: "rest-auth", mountPath: CONNECT_AUTH_DIR, readOnly: true });
         }
         if (args.awsCredentialsSecretName !== undefined) {
             volumes.push({
@@ -250,8 +318,26 @@ export class KafkaConnect extends pulumi.ComponentResource {
                     env: connectWorkerEnv(args),
                     resources: toResources(args.resources),
                     // Workers join the group and read the config topic before serving.
-                    readinessProbe: httpProbe("/connectors", "rest", 20),
-                    livenessProbe: httpProbe("/", "rest", 90, 20),
+                    readinessProbe: args.basicAuth
+                        ? {
+                              // The REST API answers 401 without credentials: ask with them,
+                              // read from the mounted file (never part of the pod spec).
+                              exec: {
+                                  command: [
+                                      "sh",
+                                      "-c",
+                                      `curl -fsS -o /dev/null -u "${CONNECT_ADMIN_USER}:$(cat ${CONNECT_AUTH_DIR}/password)" http://127.0.0.1:${CONNECT_PORT}/connectors`,
+                                  ],
+                              },
+                              initialDelaySeconds: 20,
+                              periodSeconds: 10,
+                              timeoutSeconds: 5,
+                              failureThreshold: 6,
+                          }
+                        : httpProbe("/connectors", "rest", 20),
+                    livenessProbe: args.basicAuth
+                        ? tcpProbe("rest", 90, 20)
+                        : httpProbe("/", "rest", 90, 20),
                     securityContext: readOnlyContainer,
                     volumeMounts: mounts,
                 },
@@ -262,6 +348,10 @@ export class KafkaConnect extends pulumi.ComponentResource {
             },
             this,
         );
-        this.registerOutputs({ url: this.url, image: this.image });
+        this.registerOutputs({
+            url: this.url,
+            image: this.image,
+            restAuthSecretName: this.restAuthSecretName,
+        });
     }
 }

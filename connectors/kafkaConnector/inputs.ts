@@ -39,6 +39,8 @@ export interface ConnectorInputs {
     providerVersion: string;
     /** Where `connectUrl` comes from and what to check when it cannot be reached (not diffed). */
     endpointHint?: string;
+    /** HTTP basic-auth credentials of the REST API (a secret input and output). */
+    basicAuth?: { username: string; password: string };
 }
 
 /** Provider outputs (the state file): inputs minus secret values, plus live status. */
@@ -141,6 +143,19 @@ export function checkConnector(news: Record<string, unknown>): pulumi.dynamic.Ch
         inputs.restartNonce = String(nonce);
     else fail("restartNonce", "restartNonce must be a string or number");
     inputs.providerVersion = news.providerVersion ?? KAFKA_CONNECTOR_PROVIDER_VERSION;
+    const auth = news.basicAuth as unknown;
+    if (auth !== undefined && auth !== null) {
+        const a = auth as Record<string, unknown>;
+        if (
+            known(auth) &&
+            (typeof auth !== "object" ||
+                (known(a.username) && (typeof a.username !== "string" || a.username === "")) ||
+                (known(a.password) && typeof a.password !== "string"))
+        ) {
+            fail("basicAuth", "basicAuth must be { username, password } strings");
+        }
+        inputs.basicAuth = news.basicAuth;
+    }
     return { inputs, failures };
 }
 
@@ -162,6 +177,10 @@ export function diffConnector(
     const differs = (a: unknown, b: unknown) => b === UNKNOWN || a !== b;
     if (differs(olds.name, news.name)) replaces.push("name");
     if (differs(olds.connectUrl, news.connectUrl)) replaces.push("connectUrl");
+    // New credentials are stored for refresh and delete; they change nothing on the worker.
+    if (JSON.stringify(olds.basicAuth) !== JSON.stringify(news.basicAuth)) {
+        changes.push("basicAuth");
+    }
     const oldConfig = olds.config ?? {};
     const newConfig = (news.config as unknown) === UNKNOWN ? undefined : news.config;
     if (!newConfig) changes.push("config");

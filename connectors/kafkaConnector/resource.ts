@@ -43,6 +43,11 @@ export interface KafkaConnectorArgs {
     readonly config: pulumi.Input<Record<string, pulumi.Input<string | number | boolean>>>;
     /** Secret config merged into the request only; kept secret and compared by hash. */
     readonly sensitiveConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** HTTP basic-auth credentials of the REST API; kept secret in state (refresh and delete use them). */
+    readonly basicAuth?: pulumi.Input<{
+        username: pulumi.Input<string>;
+        password: pulumi.Input<string>;
+    }>;
     /** Desired run state. Defaults to `RUNNING`. */
     readonly state?: pulumi.Input<ConnectorTargetState>;
     /** Restart failed tasks (`includeTasks=true&onlyFailed=true`) on apply. Defaults to false. */
@@ -234,6 +239,7 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
                 waitTimeoutSeconds: args.waitTimeoutSeconds,
                 settleSeconds: args.settleSeconds,
                 endpointHint: args.endpointHint,
+                basicAuth: args.basicAuth === undefined ? undefined : pulumi.secret(args.basicAuth),
                 providerVersion: KAFKA_CONNECTOR_PROVIDER_VERSION,
                 connectorType: undefined,
                 connectorState: undefined,
@@ -245,6 +251,7 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
                 additionalSecretOutputs: [
                     ...(opts?.additionalSecretOutputs ?? []),
                     "sensitiveConfigHash",
+                    "basicAuth",
                 ],
             },
             // Type token pulumi-nodejs:dynamic/ingest:KafkaConnector, like the other resources.

@@ -36,6 +36,8 @@ export interface Ctx {
     readonly holdMs: number;
     /** The config key behind `base` and what to check when it cannot be reached. */
     readonly endpointHint?: string;
+    /** `Authorization` header value (HTTP basic auth), when the REST API requires it. */
+    readonly authorization?: string;
 }
 
 /** The call context for one provider method; the deadline bounds every retry and wait in it. */
@@ -46,14 +48,18 @@ export function ctxOf(
         waitTimeoutSeconds?: number;
         settleSeconds?: number;
         endpointHint?: string;
+        basicAuth?: { username: string; password: string };
     },
     secrets: string[],
 ): Ctx {
+    const auth = p.basicAuth;
     return {
         endpointHint: p.endpointHint,
         base: p.connectUrl.replace(/\/+$/, ""),
         name: p.name,
-        redact: secrets,
+        authorization:
+            auth && `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`,
+        redact: auth ? [...secrets, auth.password] : secrets,
         deadline: Date.now() + (p.waitTimeoutSeconds ?? 300) * 1000,
         holdMs: (p.settleSeconds ?? 3) * 1000,
     };
@@ -96,7 +102,10 @@ export async function call<T>(
             method,
             url: `${ctx.base}${path}`,
             data: opts.data,
-            headers: opts.data === undefined ? undefined : { "Content-Type": "application/json" },
+            headers: {
+                ...(opts.data === undefined ? {} : { "Content-Type": "application/json" }),
+                ...(ctx.authorization === undefined ? {} : { Authorization: ctx.authorization }),
+            },
             // Connect answers "500 Request timed out" after 90 s; wait a little longer than that.
             timeoutMs: Math.min(95_000, remaining),
             validStatus: opts.validStatus,

@@ -61,7 +61,12 @@ describe("prod stack", () => {
         >;
         assert.equal(values.listeners.client.protocol, "SASL_PLAINTEXT");
         assert.equal(values.sasl.existingSecret, "kafka-sasl");
-        assert.equal(ofType("random:index/randomPassword:RandomPassword").length, 3);
+        assert.equal(
+            ofType("random:index/randomPassword:RandomPassword").filter((r) =>
+                r.name.startsWith("kafka-"),
+            ).length,
+            3,
+        );
         const sasl = one("kubernetes:core/v1:Secret", "kafka-sasl");
         assert.ok(isSecretValue(sasl.inputs.stringData));
         const connectEnv = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any)
@@ -112,6 +117,52 @@ describe("prod stack", () => {
         ];
         assert.match(flume, /sasl\.mechanism = SCRAM-SHA-512/);
         assert.match(flume, /ScramLoginModule/);
+    });
+
+    it("puts Connect's REST API behind basic auth, the password secret end to end", () => {
+        const env = (name: string) =>
+            (one("kubernetes:apps/v1:Deployment", name).inputs.spec as any).template.spec
+                .containers[0].env as { name: string; value?: string; valueFrom?: any }[];
+        const value = (name: string, key: string) => env(name).find((e) => e.name === key);
+        assert.equal(
+            value("connect", "CONNECT_REST_EXTENSION_CLASSES")?.value,
+            "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+        );
+        assert.equal(
+            value("connect", "KAFKA_OPTS")?.value,
+            "-Djava.security.auth.login.config=/etc/connect/auth/jaas.conf",
+        );
+        const secret = one("kubernetes:core/v1:Secret", "connect-rest-auth");
+        assert.ok(isSecretValue(secret.inputs.stringData));
+        const data = unwrapSecret<Record<string, string>>(secret.inputs.stringData);
+        assert.equal(data["users.properties"], `admin=${MOCK_PASSWORD}\n`);
+        assert.match(
+            data["jaas.conf"],
+            /PropertyFileLoginModule required\n {2}file="\/etc\/connect\/auth\/users.properties";/,
+        );
+        const pod = (one("kubernetes:apps/v1:Deployment", "connect").inputs.spec as any).template
+            .spec;
+        assert.deepEqual(pod.volumes.find((v: any) => v.name === "rest-auth").secret, {
+            secretName: "connect-rest-auth",
+            defaultMode: 0o440,
+        });
+        // Probes cannot carry credentials in the spec: readiness reads the mounted file.
+        assert.match(
+            pod.containers[0].readinessProbe.exec.command[2],
+            /cat \/etc\/connect\/auth\/password/,
+        );
+        assert.deepEqual(value("console", "CONNECT_CLUSTERS_PASSWORD")?.valueFrom, {
+            secretKeyRef: { name: "connect-rest-auth", key: "password" },
+        });
+        const connectors = ofType("pulumi-nodejs:dynamic/ingest:KafkaConnector");
+        assert.ok(connectors.length > 0);
+        for (const c of connectors) {
+            assert.ok(isSecretValue(c.inputs.basicAuth), c.name);
+            assert.deepEqual(unwrapSecret(c.inputs.basicAuth), {
+                username: "admin",
+                password: MOCK_PASSWORD,
+            });
+        }
     });
 
     it("protects the stateful components", () => {
