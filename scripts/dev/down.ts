@@ -7,22 +7,29 @@
  *   npm run dev:down               destroy, then delete cluster and containers
  *   npm run dev:down -- --force    delete cluster and containers even when destroy fails
  */
-import { STACK, devSettings } from "./settings";
+import { ROOT, STACK, devSettings } from "./settings";
 import { live, pulumiEnv, runIn } from "./steps";
 import { run } from "./tools";
 
-async function main(argv: string[]): Promise<number> {
+/** Runs dev:down in `root` (tests: a copy of the project); returns the exit code. */
+export async function main(
+    argv: string[],
+    ctx: { root: string; env: NodeJS.ProcessEnv } = { root: ROOT, env: process.env },
+): Promise<number> {
     const force = argv.includes("--force");
-    const s = devSettings();
-    const penv = pulumiEnv(s);
+    const s = devSettings(ctx.env, ctx.root);
+    const penv = pulumiEnv(s, ctx.env);
     let destroyed = true;
-    const stacks = await runIn("pulumi", ["stack", "ls", "--json"], penv);
+    const stacks = await runIn("pulumi", ["stack", "ls", "--json"], penv, ctx.root);
     const known =
         stacks.code === 0 &&
         (JSON.parse(stacks.stdout) as { name: string }[]).some((x) => x.name === STACK);
     if (known) {
         try {
-            await live("pulumi", ["destroy", "--stack", STACK, "--yes"], { env: penv });
+            await live("pulumi", ["destroy", "--stack", STACK, "--yes"], {
+                env: penv,
+                cwd: ctx.root,
+            });
         } catch (e) {
             destroyed = false;
             console.error(

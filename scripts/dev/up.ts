@@ -35,7 +35,18 @@ export function dataToolCommands(scripts: Record<string, string>): string[] {
         .map(([name]) => `npm run ${name}`);
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Where and how {@link main} runs; tests point it at a copy of the project and fake tools. */
+export interface UpContext {
+    readonly root: string;
+    readonly env: NodeJS.ProcessEnv;
+    readonly nodeVersion: string;
+}
+
+/** Runs dev:up; returns the exit code. */
+export async function main(
+    argv: string[],
+    ctx: UpContext = { root: ROOT, env: process.env, nodeVersion: process.versions.node },
+): Promise<number> {
     const check = argv.includes("--check");
     const small = argv.includes("--small");
     const unknown = argv.filter((a) => !["--check", "--small"].includes(a));
@@ -45,24 +56,24 @@ async function main(argv: string[]): Promise<number> {
         );
         return 1;
     }
-    const env = process.env;
+    const env = ctx.env;
     console.log(check ? "dev:up --check: nothing is changed.\n" : "dev:up\n");
 
     console.log("Tools:");
-    const nodeMajor = Number(process.versions.node.split(".")[0]);
+    const nodeMajor = Number(ctx.nodeVersion.split(".")[0]);
     const nodeOk = nodeMajor >= MIN_NODE_MAJOR;
     console.log(
         nodeOk
-            ? `  ok       node ${process.versions.node} (>= ${MIN_NODE_MAJOR})`
+            ? `  ok       node ${ctx.nodeVersion} (>= ${MIN_NODE_MAJOR})`
             : `  MISSING  node >= ${MIN_NODE_MAJOR} (@pulumi/pulumi ${pulumiSdkVersion()} needs it): ` +
-                  `running ${process.versions.node}\n           install: https://nodejs.org or nvm install ${MIN_NODE_MAJOR}`,
+                  `running ${ctx.nodeVersion}\n           install: https://nodejs.org or nvm install ${MIN_NODE_MAJOR}`,
     );
     const tools = await Promise.all(requiredTools().map(probe));
     for (const t of tools) console.log(describeTool(t));
     const missingTools = tools.filter((t) => !t.ok).map((t) => t.tool.name);
     if (!nodeOk) missingTools.unshift("node");
 
-    const s = devSettings(env);
+    const s = devSettings(env, ctx.root);
     const steps = setupSteps(s, env);
     if (check || missingTools.length > 0) {
         console.log("\nSteps (what is there now / what dev:up would do):");
@@ -104,22 +115,22 @@ async function main(argv: string[]): Promise<number> {
             await live(
                 "pulumi",
                 ["config", "set", "--stack", STACK, "--path", key, String(value)],
-                { env: penv },
+                { env: penv, cwd: ctx.root },
             );
         }
         console.log(
             `--small: set ${Object.keys(SMALL_MACHINE_CONFIG).join(", ")} to false in Pulumi.${STACK}.yaml`,
         );
     }
-    await live("pulumi", ["up", "--stack", STACK, "--yes"], { env: penv });
-    await printNext(penv);
+    await live("pulumi", ["up", "--stack", STACK, "--yes"], { env: penv, cwd: ctx.root });
+    await printNext(penv, ctx.root);
     return 0;
 }
 
-async function printNext(penv: NodeJS.ProcessEnv): Promise<void> {
+async function printNext(penv: NodeJS.ProcessEnv, root: string): Promise<void> {
     // Outputs only; secret outputs stay [secret].
     const res = await execFileP("pulumi", ["stack", "output", "--stack", STACK, "--json"], {
-        cwd: ROOT,
+        cwd: root,
         env: penv,
     });
     const outputs = JSON.parse(res.stdout) as Record<string, unknown>;
@@ -128,14 +139,14 @@ async function printNext(penv: NodeJS.ProcessEnv): Promise<void> {
         if (typeof v === "string") console.log(`  ${k}: ${v}`);
     }
     const commands = outputs.commands as Record<string, string> | undefined;
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
         scripts: Record<string, string>;
     };
     console.log("\nNext:");
     for (const line of dataToolCommands(pkg.scripts)) console.log(`  ${line}`);
     for (const [k, v] of Object.entries(commands ?? {})) console.log(`  ${v}   # ${k}`);
     const back = penv.PULUMI_BACKEND_URL;
-    const pass = process.env.PULUMI_CONFIG_PASSPHRASE_FILE ?? penv.PULUMI_CONFIG_PASSPHRASE_FILE;
+    const pass = penv.PULUMI_CONFIG_PASSPHRASE_FILE;
     console.log(
         `  pulumi commands by hand: export PULUMI_BACKEND_URL=${back}` +
             (pass ? ` PULUMI_CONFIG_PASSPHRASE_FILE=${pass}` : ""),
@@ -157,5 +168,3 @@ if (require.main === module) {
         }
     })();
 }
-
-export { main };
