@@ -5,7 +5,8 @@
  *   state file, so nothing (clients, agents, credentials) may be captured at module level.
  * - Retries are opt-in and narrow: connection refused while a server starts, statuses the caller
  *   names (Connect 409 rebalance, ksqlDB 503), with exponential backoff, full jitter and a
- *   deadline. When a write's outcome is unknown (a server-side "Request timed out", a client
+ *   deadline. A server that has not answered at all gets a shorter window (`unreachableMs`), so a
+ *   wrong URL or a stopped cluster fails in seconds, not after the whole deadline. When a write's outcome is unknown (a server-side "Request timed out", a client
  *   timeout, a reset connection) the caller's `reconcile` hook re-reads before anything is
  *   retried, so a create that did happen is not sent twice.
  * - Every other failure becomes an {@link HttpError} naming method, URL, status and the server's
