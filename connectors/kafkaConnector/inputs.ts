@@ -143,7 +143,7 @@ export function checkConnector(news: Record<string, unknown>): pulumi.dynamic.Ch
         inputs.restartNonce = String(nonce);
     else fail("restartNonce", "restartNonce must be a string or number");
     inputs.providerVersion = news.providerVersion ?? KAFKA_CONNECTOR_PROVIDER_VERSION;
-    const auth = news.basicAuth as unknown;
+    const auth = news.basicAuth;
     if (auth !== undefined && auth !== null) {
         const a = auth as Record<string, unknown>;
         if (

@@ -81,7 +81,7 @@ describe("prod stack", () => {
         );
     });
 
-    it("authenticates every Kafka client with SCRAM-SHA-512, PLAIN left to the controllers only", async () => {
+    it("authenticates every Kafka client with SCRAM-SHA-512, PLAIN left to the controllers only", () => {
         const values = one("kubernetes:helm.sh/v4:Chart", "kafka").inputs.values as any;
         assert.equal(values.sasl.enabledMechanisms, "PLAIN,SCRAM-SHA-512");
         assert.equal(values.sasl.interBrokerMechanism, "SCRAM-SHA-512");

@@ -44,7 +44,7 @@ describe("KafkaConnector against a Connect REST API with basic auth", () => {
         });
     });
 
-    it("checks the credentials' shape and records a change of them", async () => {
+    it("checks the credentials' shape and records a change of them", () => {
         const bad = checkConnector({ ...props(PASSWORD), basicAuth: { username: 3 } });
         assert.deepEqual(
             (bad.failures ?? []).map((f) => f.property),
@@ -53,8 +53,8 @@ describe("KafkaConnector against a Connect REST API with basic auth", () => {
         const ok = checkConnector(props(PASSWORD));
         assert.deepEqual(ok.inputs?.basicAuth, { username: "admin", password: PASSWORD });
         const { changes, replaces } = diffConnector(
-            { ...ok.inputs, basicAuth: { username: "admin", password: "old" } } as any,
-            ok.inputs as any,
+            { ...ok.inputs, basicAuth: { username: "admin", password: "old" } },
+            ok.inputs as never,
         );
         assert.deepEqual([changes.includes("basicAuth"), replaces], [true, []]);
     });
