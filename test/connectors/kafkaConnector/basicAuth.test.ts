@@ -33,7 +33,8 @@ describe("KafkaConnector against a Connect REST API with basic auth", () => {
     it("sends the credentials on every call (delete of a gone connector succeeds)", async () => {
         await provider.delete!("c", props(PASSWORD));
         assert.ok(stub.requests.length >= 2);
-        for (const r of stub.requests) assert.equal(r.headers.authorization, expected, `${r.method} ${r.path}`);
+        for (const r of stub.requests)
+            assert.equal(r.headers.authorization, expected, `${r.method} ${r.path}`);
     });
 
     it("fails on wrong credentials without the password in the message", async () => {
