@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
-import { flumeAgentConfig } from "../../../components/platform/flume";
+import { flumeAgentConfig, type FlumeAgentDefinition } from "../../../components/platform/flume";
 import { javaClasspath, serviceEnv } from "../../../scripts/services/control";
 import { hadoopXml } from "../../../scripts/services/hdfs";
 import {
@@ -33,6 +33,7 @@ const run = randomBytes(4).toString("hex");
 const http = axios.create({ timeout: 30_000, validateStatus: () => true });
 let work = "";
 let agent: RunningProcess | undefined;
+const agents: RunningProcess[] = [];
 const connectors: string[] = [];
 
 const webhdfs = (method: "GET" | "PUT", path: string, op: string, query = "") =>
@@ -60,20 +61,14 @@ const checkLanding = (args: string[]) =>
         ...args,
     ]);
 
-/** Seed 002's Flume agent (Kafka → HDFS), started from the image's entrypoint as the pod does. */
-async function startCarsAgent(topic: string, target: string): Promise<RunningProcess> {
-    const dir = join(work, "flume");
+/** A Flume agent started from the image's entrypoint as the pod does. */
+async function startAgent(def: FlumeAgentDefinition): Promise<RunningProcess> {
+    const dir = join(work, `flume-${def.name}`);
     const conf = join(dir, "conf");
     mkdirSync(conf, { recursive: true });
     writeFileSync(
         join(dir, "flume.conf"),
-        flumeAgentConfig({
-            name: "cars",
-            source: { type: "kafka", topics: [topic], batchSize: 100, batchDurationMillis: 500 },
-            channel: { type: "memory" },
-            sink: { type: "hdfs", path: target, rollIntervalSeconds: 3, batchSize: 100 },
-            kafkaBootstrapServers: env.kafka!.bootstrap,
-        }),
+        flumeAgentConfig({ ...def, kafkaBootstrapServers: env.kafka!.bootstrap }),
     );
     writeFileSync(join(conf, "core-site.xml"), hadoopXml({ "fs.defaultFS": env.hdfs!.url }));
     writeFileSync(join(conf, "hdfs-site.xml"), hadoopXml({ "dfs.replication": 1 }));
@@ -81,11 +76,11 @@ async function startCarsAgent(topic: string, target: string): Promise<RunningPro
     const port = await freePort();
     const state = process.env.SERVICES_STATE ? readState(process.env.SERVICES_STATE) : undefined;
     const proc = launch({
-        name: `flume-landing-${run}`,
+        name: `flume-${def.name}-${run}`,
         command: "sh",
         args: [
             join(ROOT, "components/platform/flume/flume-agent.sh"),
-            "cars",
+            def.name,
             join(dir, "flume.conf"),
         ],
         env: {
@@ -94,7 +89,7 @@ async function startCarsAgent(topic: string, target: string): Promise<RunningPro
             HADOOP_USER_NAME: "flume",
             JAVA_OPTS: "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
         },
-        logFile: join(state?.logsDir ?? dir, `flume-landing-${run}.log`),
+        logFile: join(state?.logsDir ?? dir, `flume-${def.name}-${run}.log`),
     });
     if (process.env.SERVICES_STATE) {
         updateState(process.env.SERVICES_STATE, (s) => ({
@@ -122,6 +117,7 @@ before(() => {
 
 after(async () => {
     if (agent) await stopProcess(agent, 15_000);
+    for (const a of agents) await stopProcess(a, 15_000);
     for (const name of connectors) await http.delete(`${env.connect!.url}/connectors/${name}`);
     if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -159,7 +155,17 @@ void describe("check-landing on real services", { skip }, () => {
             });
             assert.equal(put.status, 201, JSON.stringify(put.data));
 
-            agent = await startCarsAgent(topic, target);
+            agent = await startAgent({
+                name: "cars",
+                source: {
+                    type: "kafka",
+                    topics: [topic],
+                    batchSize: 100,
+                    batchDurationMillis: 500,
+                },
+                channel: { type: "memory" },
+                sink: { type: "hdfs", path: target, rollIntervalSeconds: 3, batchSize: 100 },
+            });
             const produced = await runTool("car-transactions", [
                 "--kafka",
                 env.kafka!.bootstrap,
@@ -292,6 +298,64 @@ void describe("check-landing on real services", { skip }, () => {
                     `- cannot reach WebHDFS at http://127.0.0.1:${port} \\(from flag --webhdfs\\): .*ECONNREFUSED`,
                 ),
             );
+        },
+    );
+
+    void it(
+        "send-text posts lines through the seed 003 Flume HTTP source onto UNORGANIZED",
+        { timeout: 240_000 },
+        async () => {
+            const topic = `UNORGANIZED-${run}`;
+            const port = await freePort();
+            agents.push(
+                await startAgent({
+                    name: "unorganized",
+                    source: { type: "http", port, bind: "127.0.0.1" },
+                    channel: { type: "memory" },
+                    sink: { type: "kafka", topic },
+                }),
+            );
+            await eventually("HTTP source listening", async () =>
+                (await http.post(`http://127.0.0.1:${port}/`, [])).status === 200
+                    ? true
+                    : undefined,
+            );
+            const lines = Array.from(
+                { length: 250 },
+                (_, i) => `legacy note ${run}-${i}, "quoted"; odd | text`,
+            );
+            const file = join(work, "notes.txt");
+            writeFileSync(file, `${lines.join("\n")}\n\n`);
+            const res = await runTool("send-text", [
+                file,
+                "--url",
+                `http://127.0.0.1:${port}`,
+                "--json",
+            ]);
+            assert.equal(res.code, 0, res.stderr);
+            assert.deepEqual(JSON.parse(res.stdout), { lines: 250, requests: 3 });
+
+            const consumer = new Kafka({
+                clientId: `landing-it-${run}`,
+                brokers: [env.kafka!.bootstrap],
+                logLevel: logLevel.NOTHING,
+            }).consumer({ groupId: `landing-it-${run}` });
+            const got: string[] = [];
+            await consumer.connect();
+            await consumer.subscribe({ topic, fromBeginning: true });
+            await consumer.run({
+                eachMessage: ({ message }) => {
+                    got.push(String(message.value));
+                    return Promise.resolve();
+                },
+            });
+            await eventually(
+                "250 lines on the topic",
+                () => Promise.resolve(got.length >= 250 ? true : undefined),
+                90_000,
+            );
+            await consumer.disconnect();
+            assert.deepEqual([...got].sort(), [...lines].sort());
         },
     );
 });
