@@ -333,6 +333,12 @@ export function httpWorkload(
             spec: {
                 replicas: args.replicas ?? 1,
                 selector: { matchLabels: args.labels },
+                // Required one-per-node anti-affinity leaves a surge pod nowhere to go once every
+                // node holds a replica (a one-node kind cluster: the rollout hung, seen on real
+                // pods): replace one pod at a time instead.
+                strategy: spread
+                    ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }
+                    : undefined,
                 template: {
                     metadata: { labels: { ...args.podLabels, ...args.labels } },
                     spec: {

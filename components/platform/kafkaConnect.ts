@@ -240,10 +240,15 @@ export class KafkaConnect extends pulumi.ComponentResource {
         const volumes: k8s.types.input.core.v1.Volume[] = [
             scratchVolume("tmp"),
             scratchVolume("config", "64Mi"),
+            // The file provider's allowed path must exist or the worker stops at start-up
+            // ("Path /etc/connect/secrets does not exist", seen on a real pod): an empty
+            // directory unless a stack mounts files for connectors there.
+            scratchVolume("connector-secrets", "1Mi"),
         ];
         const mounts: k8s.types.input.core.v1.VolumeMount[] = [
             { name: "tmp", mountPath: "/tmp" },
             { name: "config", mountPath: CONNECT_CONFIG_DIR },
+            { name: "connector-secrets", mountPath: CONNECT_SECRETS_DIR, readOnly: true },
         ];
         if (args.hadoopConfigMapName !== undefined) {
             volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
@@ -306,7 +311,9 @@ export class KafkaConnect extends pulumi.ComponentResource {
                     {
                         name: "seed-config",
                         image: this.image,
-                        command: ["sh", "-c", `cp -a ${CONNECT_CONFIG_DIR}/. /seed/`],
+                        // Not `cp -a`: the emptyDir's root belongs to root, and preserving its times as the
+                        // non-root user fails ("preserving times for '/seed/.'", seen on a real pod).
+                        command: ["sh", "-c", `cp -R ${CONNECT_CONFIG_DIR}/. /seed/`],
                         resources: toResources(INIT_RESOURCES),
                         securityContext: readOnlyContainer,
                         volumeMounts: [{ name: "config", mountPath: "/seed" }],

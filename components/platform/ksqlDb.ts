@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
     INIT_RESOURCES,
     ImageRef,
@@ -46,6 +47,28 @@ export interface KsqlDbArgs {
     readonly cli?: boolean;
     /** CLI image; required when `cli` is true. */
     readonly cliImage?: ImageRef;
+    /**
+     * HTTP basic auth on the REST API (Jetty JAAS realm) with a generated password for
+     * {@link KSQLDB_ADMIN_USER}. Defaults to false.
+     */
+    readonly basicAuth?: boolean;
+}
+
+/** The REST API user the providers authenticate as. */
+export const KSQLDB_ADMIN_USER = "admin";
+
+/** Where the REST credentials (JAAS file, password file, password) are mounted. */
+export const KSQLDB_AUTH_DIR = "/etc/ksqldb-auth";
+
+/** JAAS file of the server's `KsqlServer-Props` realm, pointing at the password file beside it. */
+export function ksqlRestJaas(dir = KSQLDB_AUTH_DIR): string {
+    return [
+        "KsqlServer-Props {",
+        "  org.eclipse.jetty.jaas.spi.PropertyFileLoginModule required",
+        `  file="${dir}/password.properties" debug="false";`,
+        "};",
+        "",
+    ].join("\n");
 }
 
 /** REST port of the server. */
@@ -89,6 +112,17 @@ export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[
             },
         );
     }
+    if (args.basicAuth) {
+        env.push(
+            { name: "KSQL_AUTHENTICATION_METHOD", value: "BASIC" },
+            { name: "KSQL_AUTHENTICATION_REALM", value: "KsqlServer-Props" },
+            { name: "KSQL_AUTHENTICATION_ROLES", value: KSQLDB_ADMIN_USER },
+            {
+                name: "KSQL_OPTS",
+                value: `-Djava.security.auth.login.config=${KSQLDB_AUTH_DIR}/jaas.conf`,
+            },
+        );
+    }
     return env;
 }
 
@@ -96,6 +130,8 @@ export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[
 export class KsqlDb extends pulumi.ComponentResource {
     /** REST URL inside the cluster. */
     public readonly url: pulumi.Output<string>;
+    /** REST credentials (a secret Output) when `basicAuth` is on, for the providers. */
+    public readonly restCredentials?: pulumi.Output<{ username: string; password: string }>;
 
     constructor(name: string, args: KsqlDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:KsqlDb", name, {}, opts);
@@ -110,6 +146,39 @@ export class KsqlDb extends pulumi.ComponentResource {
         }
         const labels = appLabels(name, "ksqldb-server");
         const image = imageName(args.image);
+        const volumes = [scratchVolume("tmp", "4Gi"), scratchVolume("config", "64Mi")];
+        const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "config", mountPath: KSQLDB_CONFIG_DIR },
+        ];
+        if (args.basicAuth) {
+            const password = new random.RandomPassword(
+                `${name}-rest-password`,
+                { length: 32, special: false },
+                { parent: this },
+            ).result;
+            const secret = new k8s.core.v1.Secret(
+                `${name}-rest-auth`,
+                {
+                    metadata: { name: `${name}-rest-auth`, namespace: args.namespace, labels },
+                    stringData: {
+                        "jaas.conf": ksqlRestJaas(),
+                        // Jetty's format: `user: password,role`.
+                        "password.properties": pulumi.interpolate`${KSQLDB_ADMIN_USER}: ${password},${KSQLDB_ADMIN_USER}\n`,
+                        password,
+                    },
+                },
+                { parent: this },
+            );
+            this.restCredentials = pulumi.secret(
+                password.apply((p) => ({ username: KSQLDB_ADMIN_USER, password: p })),
+            );
+            volumes.push({
+                name: "rest-auth",
+                secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
+            });
+            mounts.push({ name: "rest-auth", mountPath: KSQLDB_AUTH_DIR, readOnly: true });
+        }
         this.url = httpWorkload(
             {
                 name,
@@ -123,7 +192,8 @@ export class KsqlDb extends pulumi.ComponentResource {
                     {
                         name: "seed-config",
                         image,
-                        command: ["sh", "-c", `cp -a ${KSQLDB_CONFIG_DIR}/. /seed/`],
+                        // Not `cp -a`, as for Connect: preserving the root-owned emptyDir's times fails as non-root.
+                        command: ["sh", "-c", `cp -R ${KSQLDB_CONFIG_DIR}/. /seed/`],
                         resources: toResources(INIT_RESOURCES),
                         securityContext: readOnlyContainer,
                         volumeMounts: [{ name: "config", mountPath: "/seed" }],
@@ -135,15 +205,28 @@ export class KsqlDb extends pulumi.ComponentResource {
                     env: ksqlServerEnv(args),
                     resources: toResources(args.resources),
                     // Ready once it reaches Kafka and its command topic; alive while it serves.
-                    readinessProbe: httpProbe("/healthcheck", "rest", 20),
+                    readinessProbe: args.basicAuth
+                        ? {
+                              // The REST API answers 401 without credentials: ask with them,
+                              // read from the mounted file (never part of the pod spec).
+                              exec: {
+                                  command: [
+                                      "sh",
+                                      "-c",
+                                      `curl -fsS -o /dev/null -u "${KSQLDB_ADMIN_USER}:$(cat ${KSQLDB_AUTH_DIR}/password)" http://127.0.0.1:${KSQLDB_PORT}/healthcheck`,
+                                  ],
+                              },
+                              initialDelaySeconds: 20,
+                              periodSeconds: 10,
+                              timeoutSeconds: 5,
+                              failureThreshold: 6,
+                          }
+                        : httpProbe("/healthcheck", "rest", 20),
                     livenessProbe: tcpProbe("rest", 90, 20),
                     securityContext: readOnlyContainer,
-                    volumeMounts: [
-                        { name: "tmp", mountPath: "/tmp" },
-                        { name: "config", mountPath: KSQLDB_CONFIG_DIR },
-                    ],
+                    volumeMounts: mounts,
                 },
-                volumes: [scratchVolume("tmp", "4Gi"), scratchVolume("config", "64Mi")],
+                volumes,
                 portName: "rest",
                 port: KSQLDB_PORT,
                 nodePort: args.nodePort,

@@ -42,4 +42,32 @@ describe("dev stack with external Kafka, Postgres and ksqlDB", () => {
         const routing = recorded.filter((r) => r.type === "ingest:components:SensorRouting");
         assert.equal(routing.length, 1);
     });
+
+    // Both found on a real kind pod: the worker stopped at start-up, the init container failed.
+    it("mounts the Connect file provider's allowed path and seeds config without preserving times", () => {
+        const deployment = one("kubernetes:apps/v1:Deployment", "connect");
+        const pod = (deployment.inputs.spec as { template: { spec: PodSpec } }).template.spec;
+        const worker = pod.containers[0];
+        const allowed = worker.env.find(
+            (e) => e.name === "CONNECT_CONFIG_PROVIDERS_FILE_PARAM_ALLOWED_PATHS",
+        )?.value;
+        assert.ok(allowed);
+        assert.ok(worker.volumeMounts.some((m) => m.mountPath === allowed));
+        // One node, one replica per node: a rollout replaces the pod instead of surging.
+        assert.deepEqual((deployment.inputs.spec as { strategy: unknown }).strategy, {
+            type: "RollingUpdate",
+            rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+        });
+        const seed = pod.initContainers[0].command.join(" ");
+        assert.match(seed, /cp -R /);
+        assert.doesNotMatch(seed, /cp -a/);
+    });
 });
+
+interface PodSpec {
+    containers: {
+        env: { name: string; value?: string }[];
+        volumeMounts: { mountPath: string }[];
+    }[];
+    initContainers: { command: string[] }[];
+}
