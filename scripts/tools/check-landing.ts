@@ -39,6 +39,7 @@ interface Options extends PostgresOptions {
     httpfs?: string;
     hdfsUser: string;
     connect?: string;
+    connectUser?: string;
     bucket?: string;
     s3Endpoint?: string;
     sinkDatabase: string;
@@ -67,6 +68,10 @@ const program = withPostgresOptions(
     )
     .option("--hdfs-user <name>", "user.name for HDFS reads", "hdfs")
     .option("--connect <url>", "Kafka Connect REST (default: stack output connectHostUrl)")
+    .option(
+        "--connect-user <name>",
+        "Connect REST basic-auth user (prod); password from $CONNECT_PASSWORD",
+    )
     .option("--bucket <name>", "data-lake bucket (default: stack output dataLakeBucketName)")
     .option(
         "--s3-endpoint <url>",
@@ -202,7 +207,13 @@ runTool(async () => {
         for (;;) {
             let states: Awaited<ReturnType<typeof connectorStates>> | string | undefined;
             if (typeof connect === "object") {
-                states = await connectorStates(connect).catch((err: unknown) => firstLine(err));
+                const auth =
+                    o.connectUser !== undefined
+                        ? { username: o.connectUser, password: process.env.CONNECT_PASSWORD ?? "" }
+                        : undefined;
+                states = await connectorStates(connect, auth).catch((err: unknown) =>
+                    firstLine(err),
+                );
             } else states = connect;
             results = await Promise.all(
                 targets.map(async (t): Promise<Landed> => {

@@ -221,12 +221,15 @@ interface ConnectorStatus {
 }
 
 /** Connector states by name (`GET /connectors?expand=status`). */
-export async function connectorStates(connect: Endpoint): Promise<Map<string, ConnectorStatus>> {
+export async function connectorStates(
+    connect: Endpoint,
+    auth?: { username: string; password: string },
+): Promise<Map<string, ConnectorStatus>> {
     let res;
     try {
         res = await axios.get<Record<string, { status: ConnectorStatus }>>(
             `${connect.value.replace(/\/+$/, "")}/connectors?expand=status`,
-            { timeout: 15_000 },
+            { timeout: 15_000, auth },
         );
     } catch (err) {
         throw new ConnectionError("Kafka Connect", connect, err);
