@@ -168,6 +168,8 @@ const ksqldbSchema = z
             .default("ingest_"),
         nodePort: nodePort.optional(),
         url: httpUrl.optional(),
+        /** HTTP basic auth on the REST API (generated admin password; the providers send it). */
+        basicAuth: z.boolean().default(false),
         resources: resources("250m", "1Gi", "1", "2Gi"),
     })
     .prefault({});

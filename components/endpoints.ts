@@ -34,6 +34,8 @@ export interface HostEndpoints {
     /** Basic-auth credentials of Connect's REST API (a secret), when it requires them. */
     readonly connectAuth?: pulumi.Input<{ username: string; password: string }>;
     readonly ksqldb?: pulumi.Input<string>;
+    /** Basic-auth credentials of ksqlDB's REST API (a secret), when it requires them. */
+    readonly ksqldbAuth?: pulumi.Input<{ username: string; password: string }>;
     /** WebHDFS base URL (`…/webhdfs/v1`). */
     readonly webhdfs?: pulumi.Input<string>;
     /** Per endpoint: its config key and what to check when it cannot be reached. */
@@ -181,6 +183,7 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             connect: p.connectHostUrl,
             connectAuth: p.connect.restCredentials,
             ksqldb: p.ksqldbHostUrl,
+            ksqldbAuth: p.ksqldb?.restCredentials,
             webhdfs: p.webhdfsHostUrl,
             hints: endpointHints(cfg, true),
         },

@@ -139,6 +139,7 @@ export class PowerGrid extends Pipeline {
                     "sensor-routing",
                     {
                         ksqlUrl: e.host.ksqldb,
+                        ksqlAuth: e.host.ksqldbAuth,
                         ksqlEndpointHint: e.host.hints?.ksqldb,
                         connectUrl: e.host.connect,
                         connectAuth: e.host.connectAuth,

@@ -24,6 +24,8 @@ export const INGESTION_COLUMNS: readonly KsqlColumn[] = [
 export interface SensorRoutingArgs {
     /** ksqlDB REST root, e.g. the `KsqlDb` component's URL. */
     readonly ksqlUrl: pulumi.Input<string>;
+    /** ksqlDB's REST basic-auth credentials (secret), when it requires them. */
+    readonly ksqlAuth?: pulumi.Input<{ username: string; password: string }>;
     /** The config key behind `ksqlUrl` and what to check when it does not answer. */
     readonly ksqlEndpointHint?: string;
     /** Kafka Connect REST root. */
@@ -112,6 +114,7 @@ export class SensorRouting extends pulumi.ComponentResource {
             `${name}-base`,
             {
                 ksqlUrl: args.ksqlUrl,
+                basicAuth: args.ksqlAuth,
                 endpointHint: args.ksqlEndpointHint,
                 name: args.baseStreamName ?? "STREAM_INGESTION",
                 topic: args.sourceTopic ?? "INGESTION",
@@ -126,6 +129,7 @@ export class SensorRouting extends pulumi.ComponentResource {
                 `${name}-stream-${id}`,
                 {
                     ksqlUrl: args.ksqlUrl,
+                    basicAuth: args.ksqlAuth,
                     endpointHint: args.ksqlEndpointHint,
                     name: sensorStreamName(id),
                     // Declared rather than left to the server's naming (which a topic-name prefix

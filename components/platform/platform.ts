@@ -245,6 +245,7 @@ export function deployPlatform(cfg: PlatformConfig) {
                   cliImage: cfg.ksqldb.cliImage,
                   cli: cfg.ksqldb.cli,
                   serviceId: cfg.ksqldb.serviceId,
+                  basicAuth: cfg.ksqldb.basicAuth,
                   replicationFactor,
                   nodePort: cfg.ksqldb.nodePort,
                   resources: cfg.ksqldb.resources,

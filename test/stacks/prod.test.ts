@@ -165,6 +165,42 @@ describe("prod stack", () => {
         }
     });
 
+    it("puts ksqlDB's REST API behind basic auth, the streams sending the secret credentials", () => {
+        const env = (one("kubernetes:apps/v1:Deployment", "ksqldb").inputs.spec as any).template
+            .spec.containers[0].env as { name: string; value?: string }[];
+        const value = (key: string) => env.find((e) => e.name === key)?.value;
+        assert.equal(value("KSQL_AUTHENTICATION_METHOD"), "BASIC");
+        assert.equal(value("KSQL_AUTHENTICATION_REALM"), "KsqlServer-Props");
+        assert.equal(value("KSQL_AUTHENTICATION_ROLES"), "admin");
+        assert.equal(
+            value("KSQL_OPTS"),
+            "-Djava.security.auth.login.config=/etc/ksqldb-auth/jaas.conf",
+        );
+        const secret = one("kubernetes:core/v1:Secret", "ksqldb-rest-auth");
+        assert.ok(isSecretValue(secret.inputs.stringData));
+        const data = unwrapSecret<Record<string, string>>(secret.inputs.stringData);
+        assert.equal(data["password.properties"], `admin: ${MOCK_PASSWORD},admin\n`);
+        assert.match(
+            data["jaas.conf"],
+            /^KsqlServer-Props \{\n {2}org\.eclipse\.jetty\.jaas\.spi\.PropertyFileLoginModule required/,
+        );
+        const pod = (one("kubernetes:apps/v1:Deployment", "ksqldb").inputs.spec as any).template
+            .spec;
+        assert.ok(
+            pod.containers[0].volumeMounts.some((m: any) => m.mountPath === "/etc/ksqldb-auth"),
+        );
+        assert.match(pod.containers[0].readinessProbe.exec.command[2], /\/healthcheck$/);
+        const streams = ofType("pulumi-nodejs:dynamic/ingest:KsqlStream");
+        assert.equal(streams.length, 7, "the base stream and one per sensor");
+        for (const st of streams) {
+            assert.ok(isSecretValue(st.inputs.basicAuth), st.name);
+            assert.deepEqual(unwrapSecret(st.inputs.basicAuth), {
+                username: "admin",
+                password: MOCK_PASSWORD,
+            });
+        }
+    });
+
     it("protects the stateful components", () => {
         assert.equal(protectOf("ingest:components:Kafka", "kafka"), true);
         assert.equal(protectOf("ingest:components:Postgres", "postgres"), true);
