@@ -77,8 +77,7 @@ void describe("seed-postgres and check-landing's JDBC count on real PostgreSQL",
             );
             assert.equal(check.code, 0, `${check.stdout}\n${check.stderr}`);
             assert.equal(
-                (JSON.parse(check.stdout) as { targets: { records: number }[] }).targets[0]
-                    .records,
+                (JSON.parse(check.stdout) as { targets: { records: number }[] }).targets[0].records,
                 start + 36,
             );
         },
