@@ -1,0 +1,134 @@
+/**
+ * What both kind suite files share: the endpoints the suite hands over, kubectl and psql helpers,
+ * and the dev stack's config with what this machine swaps in (see scripts/kind/suite.ts).
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { appImages } from "../../scripts/kind/images";
+import { repoRoot } from "../../scripts/engine/tools";
+
+export const project = "ingest-platform";
+export const stackName = "kind";
+export const namespace = "ingest";
+export const env = {
+    gateway: process.env.KIND_GATEWAY ?? "",
+    context: process.env.KIND_CONTEXT ?? "kind-ingest",
+    kafka: process.env.KAFKA_BOOTSTRAP ?? "",
+    pgPort: process.env.PGPORT ?? "",
+    pgUser: process.env.PGUSER ?? "",
+    pgPassword: process.env.PGPASSWORD ?? "",
+    pgDatabase: process.env.PGDATABASE ?? "",
+    psql: process.env.PSQL ?? "psql",
+};
+
+export function kubectl(...args: string[]): { status: number; out: string } {
+    const res = spawnSync("kubectl", ["--context", env.context, ...args], { encoding: "utf8" });
+    return { status: res.status ?? 1, out: `${res.stdout}${res.stderr}` };
+}
+
+export function psql(sql: string): string {
+    const res = spawnSync(
+        env.psql,
+        [
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            env.pgPort,
+            "-U",
+            env.pgUser,
+        ].concat(["-d", env.pgDatabase, "-tAc", sql]),
+        { env: { ...process.env, PGPASSWORD: env.pgPassword }, encoding: "utf8" },
+    );
+    assert.equal(res.status, 0, res.stderr);
+    return res.stdout;
+}
+
+/** `hdfs dfs` run in the NameNode pod (in-cluster RPC: WebHDFS reads redirect to pod names). */
+export function hdfsDfs(...args: string[]): string {
+    const res = kubectl(
+        "-n",
+        namespace,
+        "exec",
+        "hdfs-namenode-0",
+        "--",
+        "/opt/hadoop/bin/hdfs",
+        "dfs",
+        ...args,
+    );
+    return res.status === 0 ? res.out : "";
+}
+
+/** The dev stack's own config (Pulumi.dev.yaml) with what this machine swaps in. */
+export function stackSettings(ksqlUrl: string): Record<string, object> {
+    const dev = yaml.load(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as {
+        config: Record<string, object>;
+    };
+    const settings: Record<string, Record<string, unknown>> = {};
+    for (const [key, value] of Object.entries(dev.config)) {
+        settings[key.replace(`${project}:`, "")] = value as Record<string, unknown>;
+    }
+    const local = (image: string) => {
+        const [repository, tag] = image.replace("ingest.local/", "").split(":");
+        return { registry: "ingest.local", repository, tag };
+    };
+    return {
+        ...settings,
+        kubernetes: { ...settings.kubernetes, context: env.context },
+        kafka: {
+            ...settings.kafka,
+            externalBootstrapServers: env.kafka,
+            hostBootstrapServers: env.kafka,
+        },
+        connect: { ...settings.connect, image: appImages.connect },
+        ksqldb: { ...settings.ksqldb, enabled: false, url: ksqlUrl },
+        postgres: {
+            ...settings.postgres,
+            externalHost: `${env.gateway}:${env.pgPort}`,
+            username: env.pgUser,
+            database: env.pgDatabase,
+        },
+        console: { ...settings.console, enabled: false },
+        hdfs: { ...settings.hdfs, image: local(appImages.hdfs) },
+        flume: { image: appImages.flume },
+        sqoop: { image: appImages.sqoop },
+        dataLake: { ...settings.dataLake, enabled: false },
+        pipelines: {
+            powerGrid: { sensors: ["1", "2"] },
+            // Confluent's HDFS sink is on no registry here: the worker runs the HDFS sinks as
+            // FileStream sinks (which ignore the HDFS keys) into a file in its pod.
+            sinkConfig: {
+                "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                file: "/tmp/hdfs-sinks.txt",
+                "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+            },
+        },
+    };
+}
+
+export interface PodStatus {
+    metadata: { name: string };
+    status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number }[] };
+}
+
+export function pods(): PodStatus[] {
+    const res = kubectl("-n", namespace, "get", "pods", "-o", "json");
+    if (res.status !== 0) return [];
+    return (JSON.parse(res.out) as { items: PodStatus[] }).items;
+}
+
+/** Seed 003's telemetry table, which the Sqoop Job imports into /old-telemetry. */
+export function seedTelemetry(): void {
+    psql(
+        "CREATE TABLE IF NOT EXISTS telemetry (id SERIAL PRIMARY KEY, name VARCHAR(255) NOT NULL, wattage INT NOT NULL);" +
+            "INSERT INTO telemetry (name, wattage) VALUES ('Node1', 75000), ('Node2', 65000), " +
+            "('Node3', 60000), ('Node4', 80000), ('Node5', 70000);",
+    );
+}
