@@ -38,6 +38,11 @@ export interface Ctx {
     readonly endpointHint?: string;
     /** `Authorization` header value (HTTP basic auth), when the REST API requires it. */
     readonly authorization?: string;
+    /**
+     * Whether the worker has answered once in this provider call: after that, a refused or reset
+     * connection is a worker restarting (waited out until the deadline), not a wrong URL.
+     */
+    readonly reached: { value: boolean };
 }
 
 /** The call context for one provider method; the deadline bounds every retry and wait in it. */
@@ -62,6 +67,7 @@ export function ctxOf(
         redact: auth ? [...secrets, auth.password] : secrets,
         deadline: Date.now() + (p.waitTimeoutSeconds ?? 300) * 1000,
         holdMs: (p.settleSeconds ?? 3) * 1000,
+        reached: { value: false },
     };
 }
 
@@ -74,8 +80,11 @@ export const enc = encodeURIComponent;
  */
 export const STARTING_404_MS = 60_000;
 
-/** Jetty's default error page, as a starting Connect worker serves it (title or footer). */
-const JETTY_PAGE = /<title>Error 404|jetty/i;
+/**
+ * What a starting Connect worker answers before its resources register: Jetty's error page, or
+ * a bare "Not Found" (both seen from Kafka 4.0 workers restarting in the real-service tests).
+ */
+const JETTY_PAGE = /<title>Error 404|jetty|^not found$/i;
 
 /**
  * One Connect REST call. Retries until the deadline: 409 rebalance conflicts, 500 "rebalance is
@@ -98,7 +107,7 @@ export async function call<T>(
 ): Promise<HttpResponse<T>> {
     const remaining = Math.max(1_000, ctx.deadline - Date.now());
     try {
-        return await request<T>({
+        const res = await request<T>({
             method,
             url: `${ctx.base}${path}`,
             data: opts.data,
@@ -126,16 +135,23 @@ export async function call<T>(
                     e.status !== undefined && e.status >= 500 && e.errorCode === undefined,
                 reconcile: opts.reconcile,
                 onRetry: opts.onRetry,
-                unreachableMs: UNREACHABLE_MS,
+                unreachableMs: ctx.reached.value ? undefined : UNREACHABLE_MS,
+                // A worker that answered in this call and now serves Jetty's 404 is restarting:
+                // wait until the deadline. On first contact such a page may be a wrong URL too.
                 retryWindowMs: (e) =>
                     e.status === 404 && e.errorCode === undefined
-                        ? JETTY_PAGE.test(e.serverMessage)
-                            ? STARTING_404_MS
-                            : 0
+                        ? !JETTY_PAGE.test(e.serverMessage.trim())
+                            ? 0
+                            : ctx.reached.value
+                              ? undefined
+                              : STARTING_404_MS
                         : undefined,
             },
         });
+        ctx.reached.value = true;
+        return res;
     } catch (e) {
+        if (e instanceof HttpError && e.status !== undefined) ctx.reached.value = true;
         throw explain(ctx, e);
     }
 }
@@ -150,7 +166,7 @@ function explain(ctx: Ctx, e: unknown): unknown {
         const page = e.serverMessage.replace(/\s+/g, " ").slice(0, 200);
         const check = ctx.endpointHint ?? "Check the Connect REST URL.";
         const secs = (e.elapsedMs / 1000).toFixed(0);
-        const starting = JETTY_PAGE.test(e.serverMessage)
+        const starting = JETTY_PAGE.test(e.serverMessage.trim())
             ? ` for ${secs}s: a worker that never finished starting, or`
             : `:`;
         return new Error(

@@ -331,11 +331,31 @@ void describe("KafkaConnector against a real Connect worker", { skip }, () => {
             const settled = fault.then(() => (faultDoneAt = Date.now()));
             const done = () => faultDoneAt !== undefined && Date.now() - faultDoneAt > 3_000;
             const outs: Record<string, ConnectorOutputs> = { ...prior?.outs };
+            // An apply that starts while the worker is down (it has not answered once in that call)
+            // fails naming the URL, as a wrong URL would: after 15 s of refused connections or 60 s
+            // of a starting worker's 404; the user's next `pulumi up` goes on. An apply that
+            // reached the worker waits a restart out until its deadline.
+            const again = async <T>(apply: () => Promise<T>): Promise<T> => {
+                for (;;) {
+                    try {
+                        return await apply();
+                    } catch (e) {
+                        const msg = (e as Error).message;
+                        if (
+                            !/: (cannot reach Kafka Connect at |.* answered 404 with a page that is not Kafka Connect's JSON .* for \d+s: a worker that never finished starting)/.test(
+                                msg,
+                            )
+                        )
+                            throw e;
+                    }
+                }
+            };
             if (!prior) {
                 await Promise.all(
                     names.map(async (n) => {
                         const news = desired(url, faultArgs(n, 0));
-                        outs[n] = (await provider.create(news)).outs as ConnectorOutputs;
+                        outs[n] = (await again(() => provider.create(news)))
+                            .outs as ConnectorOutputs;
                     }),
                 );
             }
@@ -345,7 +365,7 @@ void describe("KafkaConnector against a real Connect worker", { skip }, () => {
                 await Promise.all(
                     names.map(async (n) => {
                         const news = desired(url, faultArgs(n, rounds));
-                        outs[n] = (await provider.update!(n, outs[n], news))
+                        outs[n] = (await again(() => provider.update!(n, outs[n], news)))
                             .outs as ConnectorOutputs;
                     }),
                 );
