@@ -85,6 +85,8 @@ export function stackSettings(ksqlUrl: string): Record<string, object> {
             ...settings.kafka,
             externalBootstrapServers: env.kafka,
             hostBootstrapServers: env.kafka,
+            // One broker: the program assumes three for a Kafka it does not deploy.
+            defaultReplicationFactor: 1,
         },
         connect: { ...settings.connect, image: appImages.connect },
         ksqldb: { ...settings.ksqldb, enabled: false, url: ksqlUrl },
