@@ -83,7 +83,7 @@ describe("dev:up and dev:down against fake tools", () => {
             chmodSync(path.join(bin, name), 0o755);
         }
         // LocalStack's health endpoint, on a free port the copied Pulumi.dev.yaml points at.
-        lake = http.createServer((req, res) => res.writeHead(200).end("{}"));
+        lake = http.createServer((_req, res) => res.writeHead(200).end("{}"));
         await new Promise<void>((r) => lake.listen(0, "127.0.0.1", r));
         const port = (lake.address() as AddressInfo).port;
         for (const f of ["Pulumi.yaml", "package.json"]) {
