@@ -103,6 +103,8 @@ export function stackSettings(ksqlUrl: string): Record<string, object> {
         dataLake: { ...settings.dataLake, enabled: false },
         pipelines: {
             powerGrid: { sensors: ["1", "2"] },
+            // As in Pulumi.dev.yaml: dev data is disposable, so destroy removes the landed files.
+            deleteDataOnDestroy: true,
             // Confluent's HDFS sink is on no registry here: the worker runs the HDFS sinks as
             // FileStream sinks (which ignore the HDFS keys) into a file in its pod.
             sinkConfig: {
