@@ -148,7 +148,7 @@ export function explainKafkaError(
 
 /** Live partitions, RF and all configs of the topic, or `undefined` when it does not exist. */
 async function describe(
-    admin: kafkajsTypes.Admin,
+    admin: Pick<kafkajsTypes.Admin, "listTopics" | "fetchTopicMetadata" | "describeConfigs">,
     name: string,
 ): Promise<
     | { partitions: number; replicationFactor: number; configs: kafkajsTypes.ConfigEntries[] }
@@ -190,6 +190,29 @@ async function waitFor(
         if (Date.now() + delay > deadline) throw new Error(`timed out waiting until ${what}`);
         await new Promise((r) => setTimeout(r, delay));
     }
+}
+
+/** kafkajs error types that mean "the brokers' metadata does not show the topic yet". */
+const NOT_YET_VISIBLE = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+
+/**
+ * Waits until a just-created topic can be described. Seen under the real engine against the
+ * Bitnami chart's broker: CreateTopics answered, then the next metadata/config call failed with
+ * UNKNOWN_TOPIC_OR_PARTITION, which failed the create and left the topic in Kafka but not in state.
+ */
+export async function untilDescribed(
+    admin: Pick<kafkajsTypes.Admin, "listTopics" | "fetchTopicMetadata" | "describeConfigs">,
+    name: string,
+    deadline: number,
+): Promise<void> {
+    await waitFor(`topic ${name} is visible in the brokers' metadata`, deadline, async () => {
+        try {
+            return (await describe(admin, name)) !== undefined;
+        } catch (e) {
+            if (NOT_YET_VISIBLE.has((e as { type?: string }).type ?? "")) return false;
+            throw e;
+        }
+    });
 }
 
 /** Brings an existing topic to `news`: configs (merged), then partitions; returns live outputs. */
@@ -288,6 +311,7 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
                     );
                 }
             }
+            await untilDescribed(admin, inputs.name, Date.now() + inputs.timeoutSeconds * 1000);
             return apply(admin, undefined, inputs);
         });
         return { id: inputs.name, outs };
