@@ -453,7 +453,8 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
     void it("destroy leaves no connector, stream, topic or directory of the stack", async () => {
         const res = await timed("destroy", () => stack.destroy({ onOutput: () => undefined }));
         destroyed = true;
-        assert.deepEqual(changed(res.summary.resourceChanges ?? {}), { delete: 17 });
+        // What up created: 16 custom resources, the stack and 4 components.
+        assert.deepEqual(changed(res.summary.resourceChanges ?? {}), { delete: 21 });
         assert.deepEqual(await stateResources(), []);
         const live = await connectorNames();
         for (const name of [...connectors, userConnector]) {
