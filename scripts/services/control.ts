@@ -23,6 +23,8 @@ export interface ServiceEnv {
         readonly url: string;
         /** The HDFS superuser (pass as `user.name` to WebHDFS). */
         readonly user: string;
+        /** Base URL of HttpFS (same REST API under `/webhdfs/v1`, contents without a redirect). */
+        readonly httpfsUrl?: string;
     };
     /** PostgreSQL server with the test database. */
     readonly postgres?: {
@@ -44,7 +46,12 @@ export function serviceEnv(): ServiceEnv {
         connect: env.CONNECT_URL ? { url: env.CONNECT_URL } : undefined,
         hdfs:
             env.WEBHDFS_URL && env.HDFS_URL
-                ? { webhdfsUrl: env.WEBHDFS_URL, url: env.HDFS_URL, user: env.HDFS_USER ?? "hdfs" }
+                ? {
+                      webhdfsUrl: env.WEBHDFS_URL,
+                      url: env.HDFS_URL,
+                      user: env.HDFS_USER ?? "hdfs",
+                      httpfsUrl: env.HTTPFS_URL,
+                  }
                 : undefined,
         postgres:
             env.PGHOST && env.PGPORT && env.PGUSER && env.PGPASSWORD && env.PGDATABASE

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import axios from "axios";
@@ -9,12 +10,25 @@ import { freePort, runCommand, waitFor } from "./util";
 /** HDFS superuser: the NameNode runs under this name (simple auth takes `HADOOP_USER_NAME`). */
 export const HDFS_SUPERUSER = "hdfs";
 
-/** A started NameNode and DataNode. */
+/**
+ * The user HttpFS runs as: the NameNode lets it act for the user each request names
+ * (`hadoop.proxyuser.httpfs.*` in core-site.xml), as the HDFS component configures it.
+ */
+export const HTTPFS_USER = "httpfs";
+
+/** HttpFS's main class in Hadoop 3.4 (an embedded Jetty; the Tomcat launcher is gone). */
+export const HTTPFS_MAIN_CLASS = "org.apache.hadoop.fs.http.server.HttpFSServerWebServer";
+
+/** A started NameNode and DataNode, and the HttpFS gateway beside them. */
 export interface HdfsService {
     /** The NameNode process. */
     readonly namenode: RunningProcess;
     /** The DataNode process. */
     readonly datanode: RunningProcess;
+    /** The HttpFS process. */
+    readonly httpfs: RunningProcess;
+    /** `http://127.0.0.1:<port>` of HttpFS (the WebHDFS REST API under `/webhdfs/v1`). */
+    readonly httpfsUrl: string;
     /** `http://127.0.0.1:<port>` of the NameNode web server (WebHDFS under `/webhdfs/v1`). */
     readonly webhdfsUrl: string;
     /** `hdfs://127.0.0.1:<port>` of the NameNode RPC server. */
@@ -28,6 +42,7 @@ export interface HdfsPorts {
     readonly datanodeData: number;
     readonly datanodeHttp: number;
     readonly datanodeIpc: number;
+    readonly httpfs: number;
 }
 
 /** A Hadoop configuration file with the given properties. */
@@ -49,6 +64,17 @@ export function coreSite(ports: HdfsPorts, tmpDir: string): Record<string, strin
         "fs.defaultFS": `hdfs://127.0.0.1:${ports.rpc}`,
         "hadoop.security.authentication": "simple",
         "hadoop.tmp.dir": tmpDir,
+        // HttpFS connects from loopback as `httpfs` and acts for the user each request names.
+        [`hadoop.proxyuser.${HTTPFS_USER}.hosts`]: "127.0.0.1",
+        [`hadoop.proxyuser.${HTTPFS_USER}.groups`]: "*",
+    };
+}
+
+/** `httpfs-site.xml` properties: listen on loopback only, on the given port. */
+export function httpfsSite(port: number): Record<string, string> {
+    return {
+        "httpfs.http.hostname": "127.0.0.1",
+        "httpfs.http.port": String(port),
     };
 }
 
@@ -135,6 +161,7 @@ export async function startHdfs(
         datanodeData: await freePort(),
         datanodeHttp: await freePort(),
         datanodeIpc: await freePort(),
+        httpfs: await freePort(),
     };
     const confDir = join(dirs.dir, "conf");
     mkdirSync(confDir, { recursive: true });
@@ -144,6 +171,11 @@ export async function startHdfs(
     );
     writeFileSync(join(confDir, "hdfs-site.xml"), hadoopXml(hdfsSite(ports, dirs.dir)));
     writeFileSync(join(confDir, "log4j.properties"), LOG4J_PROPERTIES);
+    writeFileSync(join(confDir, "httpfs-site.xml"), hadoopXml(httpfsSite(ports.httpfs)));
+    // Signs HttpFS's auth cookies; random per start, never in the repository or the state file.
+    writeFileSync(join(confDir, "httpfs-signature.secret"), randomBytes(32).toString("hex"), {
+        mode: 0o600,
+    });
     // HttpServer2 looks up webapps/<name> on the classpath; Maven Central's hadoop-hdfs jar does
     // not ship the web UI, and WebHDFS and /jmx are servlets that need no files, so empty
     // directories do.
@@ -201,10 +233,33 @@ export async function startHdfs(
         }),
     );
 
+    const httpfsHome = join(dirs.dir, "httpfs");
+    mkdirSync(join(httpfsHome, "temp"), { recursive: true });
+    const httpfs = launch(
+        javaSpec({
+            name: "httpfs",
+            classpath: cp,
+            mainClass: HTTPFS_MAIN_CLASS,
+            jvmArgs: [
+                ...jvm("-Xmx256m"),
+                // What Hadoop's `hdfs httpfs` launcher sets: home, config (also the Hadoop client
+                // config it reads core-site/hdfs-site from), logs and temp directories.
+                `-Dhttpfs.home.dir=${httpfsHome}`,
+                `-Dhttpfs.config.dir=${confDir}`,
+                `-Dhttpfs.log.dir=${dirs.logsDir}`,
+                `-Dhttpfs.temp.dir=${join(httpfsHome, "temp")}`,
+            ],
+            env: { HADOOP_USER_NAME: HTTPFS_USER },
+            logFile: join(dirs.logsDir, "httpfs.log"),
+        }),
+    );
+
     const webhdfsUrl = `http://127.0.0.1:${ports.namenodeHttp}`;
+    const httpfsUrl = `http://127.0.0.1:${ports.httpfs}`;
     const alive = (): void => {
         assertAlive(namenode);
         assertAlive(datanode);
+        assertAlive(httpfs);
     };
     const deadline = Date.now() + timeoutMs;
     const http = axios.create({ baseURL: webhdfsUrl, timeout: 5_000, validateStatus: () => true });
@@ -243,5 +298,30 @@ export async function startHdfs(
         },
         () => writeProbe(webhdfsUrl),
     );
-    return { namenode, datanode, webhdfsUrl, hdfsUrl: `hdfs://127.0.0.1:${ports.rpc}` };
+    await waitFor(
+        {
+            service: "hdfs",
+            what: "HttpFS GETFILESTATUS / = 200 (proxied to the NameNode)",
+            timeoutMs: Math.max(deadline - Date.now(), 1_000),
+            alive,
+        },
+        async () => {
+            const res = await axios.get(
+                `${httpfsUrl}/webhdfs/v1/?op=GETFILESTATUS&user.name=${HDFS_SUPERUSER}`,
+                { timeout: 5_000, validateStatus: () => true },
+            );
+            if (res.status !== 200) {
+                throw new Error(`HttpFS answered ${res.status}: ${JSON.stringify(res.data)}`);
+            }
+            return true;
+        },
+    );
+    return {
+        namenode,
+        datanode,
+        httpfs,
+        httpfsUrl,
+        webhdfsUrl,
+        hdfsUrl: `hdfs://127.0.0.1:${ports.rpc}`,
+    };
 }

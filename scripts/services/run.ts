@@ -72,6 +72,7 @@ function endpointEnv(started: Started): Record<string, string> {
         env.WEBHDFS_URL = started.hdfs.webhdfsUrl;
         env.HDFS_URL = started.hdfs.hdfsUrl;
         env.HDFS_USER = HDFS_SUPERUSER;
+        env.HTTPFS_URL = started.hdfs.httpfsUrl;
     }
     if (started.postgres) {
         env.PGHOST = started.postgres.host;
@@ -135,7 +136,10 @@ async function startAll(
         log(`hadoop classpath resolved in ${seconds(t0)}`);
         const t1 = Date.now();
         started.hdfs = await startHdfs(dirs("hdfs"), classpath);
-        log(`hdfs ready at ${started.hdfs.webhdfsUrl} (${started.hdfs.hdfsUrl}) in ${seconds(t1)}`);
+        log(
+            `hdfs ready at ${started.hdfs.webhdfsUrl} (${started.hdfs.hdfsUrl}, HttpFS ` +
+                `${started.hdfs.httpfsUrl}) in ${seconds(t1)}`,
+        );
     };
 
     const postgres = async (): Promise<void> => {
