@@ -1,7 +1,9 @@
 /**
  * The dev stack on a real kind cluster through the real engine: `pulumi up` of index.ts (Pulumi
- * CLI and Kubernetes provider from scripts/engine), readiness, the seed pipelines fed and what
- * landed checked, a second `up` that changes nothing, `destroy`.
+ * CLI and Kubernetes provider from scripts/engine), readiness, the seed pipelines fed with the
+ * project's data tools (seed-postgres, car-transactions, send-text) and what landed asserted by
+ * `check-landing`, both run as a user runs them (`npm run <tool>` in the project, endpoints from
+ * `pulumi stack output --json --stack kind`), a second `up` that changes nothing, `destroy`.
  *
  * Real pods: the HDFS NameNode and DataNode, the Flume agents, the Sqoop Job and a Connect worker
  * (Apache Kafka's runtime). From the stack's external-service config: Kafka and PostgreSQL (the
@@ -10,7 +12,6 @@
  */
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
-import { Kafka, logLevel } from "kafkajs";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,12 +22,13 @@ import { pulumiHome, pulumiSpec, repoRoot, toolBin, toolDir } from "../../script
 import { FakeKsqlDb } from "../fakes/ksqldb";
 import {
     env,
-    hdfsDfs,
     kubectl,
     namespace,
     pods,
     project,
-    seedTelemetry,
+    landedLines,
+    portForward,
+    runTool,
     stackName,
     stackSettings,
 } from "./kindStack";
@@ -42,6 +44,11 @@ function realProgram(): () => Promise<Record<string, unknown>> {
     };
 }
 
+/** What the suite feeds: car transactions (seed 002), telemetry rows and text lines (seed 003). */
+const CARS = 20;
+const TELEMETRY_ROWS = 50;
+const TEXT_LINES = ["kind line 1: grid substation 7 offline", "kind line 2: back online"];
+
 function objectConfig(values: Record<string, object>): string {
     const entries = Object.entries(values).map(([key, v]) => [
         `${project}:${key}`,
@@ -55,23 +62,23 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
     let stack: Stack;
     let work: string;
     let destroyed = false;
-    const kafka = new Kafka({
-        clientId: "kind-suite",
-        brokers: [env.kafka],
-        logLevel: logLevel.NOTHING,
-    });
+    /** The engine's environment: the data tools' `pulumi stack output` reads the same state. */
+    let cliEnv: Record<string, string> = {};
+    /** A data tool, `npm run <tool> -- <args>` from the project root as a user runs it. */
+    const tool = async (args: string[], input?: string): Promise<string> => {
+        const res = await toolStatus(args, input);
+        assert.equal(res.status, 0, `npm run ${args.join(" ")} failed:\n${res.out}`);
+        return res.out;
+    };
+    const toolStatus = (args: string[], input?: string) => runTool(args, cliEnv, input);
 
     before(async () => {
         assert.ok(env.gateway && env.kafka && env.pgPort, "run through `npm run test:kind`");
-        console.log(
-            "# check-landing / data tools: not in this tree; the suite feeds and asserts directly",
-        );
         ksql = await FakeKsqlDb.start({ topics: ["INGESTION"] });
-        seedTelemetry();
         work = mkdtempSync(join(tmpdir(), "ingest-kind-"));
         mkdirSync(join(work, "state"));
         mkdirSync(join(work, "project"));
-        const cliEnv: Record<string, string> = {
+        cliEnv = {
             PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "kind-suite",
             PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -106,6 +113,25 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
             },
         );
         assert.equal(set.status, 0, `pulumi config set --secret failed: ${set.stderr}`);
+        // Seed 003's telemetry rows, which the Sqoop Job imports once deployed. The database is
+        // the stack's external one (postgres.externalHost), so it is seeded before `up`, with
+        // flags since no stack output exists yet; the password comes from $PGPASSWORD.
+        const seeded = await timed("tool seed-postgres", () =>
+            tool([
+                "seed-postgres",
+                "--pg-host",
+                "127.0.0.1",
+                "--pg-port",
+                env.pgPort,
+                "--pg-user",
+                env.pgUser,
+                "--pg-database",
+                env.pgDatabase,
+                "--telemetry",
+                String(TELEMETRY_ROWS),
+            ]),
+        );
+        assert.match(seeded, new RegExp(`inserted ${TELEMETRY_ROWS} telemetry rows`));
     });
 
     after(async () => {
@@ -164,56 +190,106 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
         );
     });
 
-    void it("feeds the seed pipelines and finds the data where each one lands", async () => {
-        // Seed 003, telemetry: the Sqoop Job imported the table into /old-telemetry.
-        await timed("check sqoop landing", () =>
-            until(
-                "5 telemetry rows in /old-telemetry",
-                () => Promise.resolve(/Node5,70000/.test(hdfsDfs("-cat", "/old-telemetry/part-*"))),
-                180_000,
-            ),
+    void it("the data tools feed the seed pipelines and check-landing finds what landed", async () => {
+        // What a user runs after `pulumi up`: the tools find their endpoints in the stack's
+        // outputs (`pulumi stack output --json --stack kind`); only what no output names is a flag.
+        const outputs = await stack.outputs();
+        const httpfs = outputs.httpfsHostUrl?.value as string | undefined;
+        console.log(
+            `# stack outputs: kafkaHostBootstrapServers=${String(outputs.kafkaHostBootstrapServers?.value)} ` +
+                `webhdfsHost=${String(outputs.webhdfsHost?.value)} connectHostUrl=${String(outputs.connectHostUrl?.value)} ` +
+                `httpfsHostUrl=${httpfs ?? "(none)"} enabledPipelines=${JSON.stringify(outputs.enabledPipelines?.value)}`,
         );
-        // Seed 002: a car on Kafka's Cars topic → Flume (Kafka source, HDFS sink) → /Cars.
-        const producer = kafka.producer();
-        await producer.connect();
-        await producer.send({ topic: "Cars", messages: [{ value: "car-kind-1 at the gate" }] });
-        await producer.disconnect();
-        await timed("check flume landing", () =>
-            until(
-                "the car in HDFS /Cars",
-                () => Promise.resolve(hdfsDfs("-cat", "/Cars/*").includes("car-kind-1")),
-                180_000,
-            ),
+        // Seed 002: car transactions on Kafka's Cars topic → Flume (Kafka source, HDFS sink) → /Cars.
+        const cars = await timed("tool car-transactions", () =>
+            tool(["car-transactions", "--stack", stackName, "--count", String(CARS)]),
         );
-        // Seed 003, unorganized text: HTTP → Flume → Kafka UNORGANIZED → Connect sink.
-        // The feeder runs in `default`: the stack's namespace admits only "restricted" pods.
-        const feeder = kubectl(
-            "-n",
-            "default",
-            "run",
-            "feeder",
-            "--rm",
-            "-i",
-            "--restart=Never",
-            "--image=ingest.local/tools:bookworm",
-            "--image-pull-policy=Never",
-            "--",
-            "curl",
-            "-fsS",
-            "-m",
-            "20",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-            "--data",
-            '[{"headers":{},"body":"kind line 1"}]',
-            `http://flume-unorganized.${namespace}:8080`,
+        assert.match(cars, new RegExp(`produced ${CARS} car transactions to Cars`));
+        // Seed 003, unorganized text: HTTP → Flume → Kafka UNORGANIZED → Connect sink. The Flume
+        // HTTP source has no host port: reach it as a user would, through kubectl port-forward.
+        const forward = await portForward(namespace, "svc/flume-unorganized", 8080);
+        try {
+            const sent = await timed("tool send-text", () =>
+                tool(
+                    [
+                        "send-text",
+                        "--stack",
+                        stackName,
+                        "--url",
+                        `http://127.0.0.1:${forward.port}`,
+                    ],
+                    TEXT_LINES.join("\n") + "\n",
+                ),
+            );
+            assert.match(sent, new RegExp(`sent ${TEXT_LINES.length} lines in 1 request`));
+        } finally {
+            forward.stop();
+        }
+
+        // check-landing: its exit status and report are the assertion. Flume's and Sqoop's text
+        // files are counted by their lines, which needs file contents: through HttpFS when the
+        // stack outputs httpfsHostUrl (WebHDFS OPEN redirects to a DataNode's in-cluster name).
+        const targets = [
+            "--pipeline",
+            "carsToHdfs",
+            "--target",
+            "powerGrid/old-telemetry=hdfs-lines:/old-telemetry",
+            "--expect",
+            `carsToHdfs=${CARS}`,
+            "--expect",
+            `powerGrid/old-telemetry=${TELEMETRY_ROWS}`,
+        ];
+        if (!httpfs) {
+            // Without HttpFS, check-landing lists the files but cannot read their lines, so it
+            // cannot pass: the lines are first awaited through the NameNode pod, then
+            // check-landing's listing must show the same targets' files.
+            await timed("wait for lines (NameNode pod)", () =>
+                until(
+                    `${CARS} lines in /Cars and ${TELEMETRY_ROWS} in /old-telemetry`,
+                    () =>
+                        Promise.resolve(
+                            landedLines("/Cars") >= CARS &&
+                                landedLines("/old-telemetry", "part-") >= TELEMETRY_ROWS,
+                        ),
+                    240_000,
+                ),
+            );
+        }
+        const landing = await timed("check-landing", () =>
+            toolStatus([
+                "check-landing",
+                "--stack",
+                stackName,
+                ...targets,
+                ...(httpfs
+                    ? ["--timeout", "240", "--interval", "5"]
+                    : ["--timeout", "0", "--json"]),
+            ]),
         );
-        assert.equal(feeder.status, 0, feeder.out);
-        await timed("check connect landing", () =>
+        console.log(landing.out.replace(/^/gm, "  check-landing | "));
+        if (httpfs) {
+            assert.equal(landing.status, 0, "check-landing found data missing (report above)");
+        } else {
+            const report = JSON.parse(landing.out.trim().split("\n").pop() ?? "{}") as {
+                targets: { label: string; files: number; notes: string[] }[];
+            };
+            assert.deepEqual(report.targets.map((t) => t.label).sort(), [
+                "carsToHdfs",
+                "powerGrid/old-telemetry",
+            ]);
+            for (const t of report.targets) {
+                assert.ok(t.files >= 1, `check-landing listed no files for ${t.label}`);
+            }
+            console.log(
+                "# no httpfsHostUrl output: check-landing listed the files; their lines were counted in the NameNode pod",
+            );
+        }
+
+        // The HDFS sinks run as FileStream sinks here (Confluent's HDFS sink has no registry this
+        // machine reaches), writing into the worker's pod, where no landing check looks.
+        await timed("check connect stand-in sink", () =>
             until(
-                "the line in the Connect worker's sink file",
+                "the text lines in the Connect worker's FileStream sink file",
                 () => {
                     const res = kubectl(
                         "-n",
@@ -224,7 +300,9 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
                         "cat",
                         "/tmp/hdfs-sinks.txt",
                     );
-                    return Promise.resolve(res.status === 0 && res.out.includes("kind line 1"));
+                    return Promise.resolve(
+                        res.status === 0 && TEXT_LINES.every((l) => res.out.includes(l)),
+                    );
                 },
                 180_000,
             ),

@@ -3,7 +3,7 @@
  * and the dev stack's config with what this machine swaps in (see scripts/kind/suite.ts).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
@@ -63,6 +63,100 @@ export function hdfsDfs(...args: string[]): string {
         ...args,
     );
     return res.status === 0 ? res.out : "";
+}
+
+/**
+ * `npm run <tool> -- <args>` in the project root, as a user runs the data tools after `pulumi up`;
+ * `engineEnv` points `pulumi stack output` at the suite's state. Resolves with the exit status and
+ * everything the tool printed (stdout, then stderr).
+ */
+export function runTool(
+    args: readonly string[],
+    engineEnv: Record<string, string>,
+    input?: string,
+): Promise<{ status: number; out: string }> {
+    const [name, ...rest] = args;
+    return new Promise((resolve, reject) => {
+        const child = spawn("npm", ["run", "--silent", name, "--", ...rest], {
+            cwd: repoRoot,
+            env: { ...process.env, ...engineEnv },
+            stdio: ["pipe", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ status: code ?? 1, out: stdout + stderr }));
+        child.stdin.end(input ?? "");
+    });
+}
+
+/**
+ * `kubectl port-forward <target> :<port>` in `ns`, resolved once it listens: a Service the stack
+ * gives no host port, reached as a user would.
+ */
+export function portForward(
+    ns: string,
+    target: string,
+    port: number,
+): Promise<{ port: number; stop: () => void }> {
+    const child = spawn(
+        "kubectl",
+        ["--context", env.context, "-n", ns, "port-forward", target, `:${port}`],
+        { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    return new Promise((resolve, reject) => {
+        let said = "";
+        const timer = setTimeout(() => {
+            child.kill();
+            reject(new Error(`kubectl port-forward ${target}: not listening after 30 s: ${said}`));
+        }, 30_000);
+        const read = (d: Buffer) => {
+            said += d.toString();
+            const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(said);
+            if (m) {
+                clearTimeout(timer);
+                resolve({ port: Number(m[1]), stop: () => child.kill() });
+            }
+        };
+        child.stdout.on("data", read);
+        child.stderr.on("data", read);
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`kubectl port-forward ${target} exited ${code}: ${said}`));
+        });
+    });
+}
+
+/**
+ * Lines in the landed files under `dir` (names starting with `prefix`; never Flume's in-use `_`
+ * files or hidden ones), read in the NameNode pod: the fallback when no HttpFS lets the host read
+ * file contents.
+ */
+export function landedLines(dir: string, prefix = ""): number {
+    const dfs = (...args: string[]) =>
+        spawnSync(
+            "kubectl",
+            ["--context", env.context, "-n", namespace, "exec", "hdfs-namenode-0", "--"].concat([
+                "/opt/hadoop/bin/hdfs",
+                "dfs",
+                ...args,
+            ]),
+            { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+        ).stdout ?? "";
+    const listing = dfs("-ls", "-C", dir)
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((p) => p.startsWith("/"));
+    const files = listing.filter((p) => {
+        const name = p.slice(p.lastIndexOf("/") + 1);
+        return name.startsWith(prefix) && !name.startsWith("_") && !name.startsWith(".");
+    });
+    if (files.length === 0) return 0;
+    return dfs("-cat", ...files)
+        .split("\n")
+        .filter((l) => l.trim() !== "").length;
 }
 
 /** The dev stack's own config (Pulumi.dev.yaml) with what this machine swaps in. */
