@@ -13,6 +13,10 @@ export const HDFS_LAYOUT = {
     datanodeHttpPort: 9864,
     /** DataNode IPC. */
     datanodeIpcPort: 9867,
+    /** HttpFS gateway (Hadoop's default `httpfs.http.port`). */
+    httpfsPort: 14000,
+    /** HttpFS home, temp dir and cookie-signing secret: under the pod's writable /tmp. */
+    httpfsHome: "/tmp/httpfs",
     /** Where the NameNode PVC is mounted. */
     nameMount: "/hadoop/dfs/name",
     /** NameNode metadata dir: a subdirectory, so a fresh volume's `lost+found` never blocks a format. */
@@ -22,6 +26,12 @@ export const HDFS_LAYOUT = {
     /** DataNode block dir, a subdirectory for the same reason as `nameDir`. */
     dataDir: "/hadoop/dfs/data/dn",
 } as const;
+
+/**
+ * The user the HttpFS gateway runs as (`HADOOP_USER_NAME`). The NameNode lets it act for the user
+ * each request names through `hadoop.proxyuser.httpfs.*`, which is what makes it a gateway.
+ */
+export const HTTPFS_USER = "httpfs";
 
 /** Plain inputs of {@link coreSiteXml} and {@link hdfsSiteXml}. */
 export interface HadoopSiteArgs {
@@ -37,6 +47,11 @@ export interface HadoopSiteArgs {
     readonly permissionsEnabled?: boolean;
     /** Group whose members are HDFS superusers. Defaults to `"supergroup"`. */
     readonly superGroup?: string;
+    /**
+     * User of an HttpFS gateway the NameNode lets impersonate others (`hadoop.proxyuser.<user>.*`);
+     * unset = no proxy user.
+     */
+    readonly httpfsProxyUser?: string;
     /** Extra `core-site.xml` properties, applied last so they override the generated ones. */
     readonly coreSiteOverrides?: Readonly<Record<string, string>>;
     /** Extra `hdfs-site.xml` properties, applied last so they override the generated ones. */
@@ -57,6 +72,14 @@ export function defaultFs(namenodeHost: string, rpcPort: number): string {
 export function coreSiteProperties(args: HadoopSiteArgs): Record<string, string> {
     return {
         "fs.defaultFS": defaultFs(args.namenodeHost, args.rpcPort),
+        ...(args.httpfsProxyUser === undefined
+            ? {}
+            : {
+                  // Any host: the gateway pod's IP changes with every restart. Any group: under
+                  // simple auth a WebHDFS client names any user already, so this grants no more.
+                  [`hadoop.proxyuser.${args.httpfsProxyUser}.hosts`]: "*",
+                  [`hadoop.proxyuser.${args.httpfsProxyUser}.groups`]: "*",
+              }),
         ...args.coreSiteOverrides,
     };
 }
@@ -106,6 +129,24 @@ export function hadoopConfigurationXml(properties: Readonly<Record<string, strin
         )
         .join("");
     return `<?xml version="1.0" encoding="UTF-8"?>\n<configuration>\n${body}</configuration>\n`;
+}
+
+/**
+ * Properties of HttpFS's `httpfs-site.xml`: every interface on the gateway port, and the
+ * cookie-signing secret read from the file the container writes at start (random per pod, so no
+ * secret is in the ConfigMap, the state or the image).
+ */
+export function httpfsSiteProperties(): Record<string, string> {
+    return {
+        "httpfs.http.hostname": "0.0.0.0",
+        "httpfs.http.port": String(HDFS_LAYOUT.httpfsPort),
+        "hadoop.http.authentication.signature.secret.file": `${HDFS_LAYOUT.httpfsHome}/httpfs-signature.secret`,
+    };
+}
+
+/** `httpfs-site.xml` text. */
+export function httpfsSiteXml(): string {
+    return hadoopConfigurationXml(httpfsSiteProperties());
 }
 
 /** `core-site.xml` text. */
