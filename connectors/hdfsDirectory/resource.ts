@@ -29,6 +29,7 @@ import {
     setPermission,
     type FileStatus,
 } from "./webhdfs";
+import { providerRef } from "../providerRef";
 
 export {
     HDFS_DIRECTORY_PROVIDER_VERSION,
@@ -195,6 +196,8 @@ export class HdfsDirectory extends pulumi.dynamic.Resource {
             currentOwner: undefined,
             currentGroup: undefined,
         };
-        super(hdfsDirectoryProvider, name, props, opts, "ingest", "HdfsDirectory");
+        // A small shim in state; it loads hdfsDirectoryProvider from this module at run time.
+        const provider = providerRef("connectors/hdfsDirectory/resource", "hdfsDirectoryProvider");
+        super(provider, name, props, opts, "ingest", "HdfsDirectory");
     }
 }

@@ -19,6 +19,7 @@ import {
     mergeTopicConfigs,
     type TopicInputs,
 } from "./inputs";
+import { providerRef } from "../providerRef";
 
 export * from "./inputs";
 
@@ -364,7 +365,8 @@ export class KafkaTopic extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: KafkaTopicArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            kafkaTopicProvider,
+            // A small shim in state; it loads kafkaTopicProvider from this module at run time.
+            providerRef("connectors/kafkaTopic/resource", "kafkaTopicProvider"),
             name,
             {
                 bootstrapServers: args.bootstrapServers,

@@ -1,6 +1,6 @@
 /**
  * ksqlDB streams and tables as Pulumi resources ({@link KsqlStream}, {@link KsqlTable}), backed by
- * the provider in ./ksqlProvider. Each resource is one source, in one of two forms:
+ * the provider in ./provider. Each resource is one source, in one of two forms:
  *
  * - over a topic: `topic`, `columns` (with `key`), `valueFormat`, optional `keyFormat` →
  *   `CREATE STREAM|TABLE name (…) WITH (KAFKA_TOPIC=…, …)`. The topic must already exist.
@@ -15,7 +15,8 @@
  * columns upstream, change the derived source (or replace it) to pick them up.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KSQL_PROVIDER_VERSION, ksqlSourceProvider } from "./provider";
+import { providerRef } from "../providerRef";
+import { KSQL_PROVIDER_VERSION } from "./provider";
 import type { KsqlColumn, KsqlSourceKind } from "./sql";
 
 export type { KsqlColumn } from "./sql";
@@ -122,6 +123,9 @@ function withOldType(
     };
 }
 
+/** A small shim in state; it loads `ksqlSourceProvider` from ./provider at run time. */
+const ksqlSourceProviderRef = () => providerRef("connectors/ksql/provider", "ksqlSourceProvider");
+
 /** What ksqlDB reports for a stream or table; shared by {@link KsqlStream} and {@link KsqlTable}. */
 abstract class KsqlSource extends pulumi.dynamic.Resource {
     /** Name as ksqlDB stores it. */
@@ -142,7 +146,7 @@ abstract class KsqlSource extends pulumi.dynamic.Resource {
 export class KsqlStream extends KsqlSource {
     constructor(name: string, args: KsqlStreamArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            ksqlSourceProvider,
+            ksqlSourceProviderRef(),
             name,
             props("STREAM", args),
             withOldType(opts, "KsqlStream"),
@@ -156,7 +160,7 @@ export class KsqlStream extends KsqlSource {
 export class KsqlTable extends KsqlSource {
     constructor(name: string, args: KsqlTableArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            ksqlSourceProvider,
+            ksqlSourceProviderRef(),
             name,
             props("TABLE", args),
             withOldType(opts, "KsqlTable"),

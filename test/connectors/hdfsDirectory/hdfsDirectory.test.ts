@@ -703,6 +703,8 @@ void describe("HdfsDirectory resource", () => {
         ) => void;
         load(mod.exports, createRequire(__filename), mod);
         const provider = (mod.exports.handler as () => typeof m.hdfsDirectoryProvider)();
+        // The host calls configure once, right after loading: the shim loads the implementation.
+        await provider.configure!({ config: {} as pulumi.dynamic.ConfigureRequest["config"] });
 
         const checked = await provider.check!(
             {} as HdfsDirectoryInputs,
