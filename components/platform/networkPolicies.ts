@@ -1,13 +1,14 @@
 /**
  * Network isolation of the namespace: deny every connection by default, then allow exactly the
  * ones the wiring makes (client → server, port by port) and the operator's paths (the machine
- * that runs `pulumi` reaching the REST APIs, WebHDFS and Kafka). The Kafka pods' own ingress is the
+ * that runs `pulumi` reaching the REST APIs, WebHDFS, HttpFS and Kafka). The Kafka pods' own ingress is the
  * chart's policy (see {@link kafkaNetworkPolicyValues}); this component adds the client side.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformSettings } from "../../config";
 import { CONSOLE_PORT } from "./console";
+import { httpfsLabels } from "./hdfs/httpfs";
 import { HDFS_LAYOUT } from "./hdfs/siteXml";
 import { hdfsLabels } from "./hdfs/workloads";
 import { CONNECT_PORT } from "./kafkaConnect";
@@ -29,6 +30,7 @@ export type Workload =
     | "postgres"
     | "namenode"
     | "datanode"
+    | "httpfs"
     | "flume"
     | "sqoop";
 
@@ -101,6 +103,8 @@ export function platformConnections(p: PlatformPorts): Connection[] {
         ...hdfsClient("flume"),
         { from: "sqoop", to: "postgres", ports: [p.postgres] },
         ...hdfsClient("sqoop"),
+        // The HttpFS gateway is an HDFS client: metadata from the NameNode, bytes from DataNodes.
+        ...hdfsClient("httpfs"),
         // DataNodes register with and heartbeat to the NameNode, and pipeline block replicas
         // to each other (data transfer, and IPC for block recovery).
         { from: "datanode", to: "namenode", ports: [p.namenodeRpc] },
@@ -309,6 +313,7 @@ export function platformNetworkArgs(
             ? {
                   namenode: hdfsLabels("hdfs", "namenode"),
                   datanode: hdfsLabels("hdfs", "datanode"),
+                  httpfs: httpfsLabels("hdfs"),
               }
             : {}),
         // Every agent and import the pipelines start (their instance names vary).
@@ -332,6 +337,8 @@ export function platformNetworkArgs(
             // WebHDFS on the NameNode, and the DataNodes its redirects send reads/writes to.
             namenode: [HDFS_LAYOUT.namenodeHttpPort],
             datanode: [HDFS_LAYOUT.datanodeHttpPort],
+            // HttpFS: file contents from the host without a DataNode redirect (check-landing).
+            httpfs: [HDFS_LAYOUT.httpfsPort],
             ...(cfg.console.nodePort === undefined ? {} : { console: [CONSOLE_PORT] }),
             ...(cfg.postgres.nodePort === undefined ? {} : { postgres: [POSTGRES_PORT] }),
         },

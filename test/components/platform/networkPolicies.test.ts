@@ -1,11 +1,15 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { httpfsLabels } from "../../../components/platform/hdfs/httpfs";
+import { hdfsLabels } from "../../../components/platform/hdfs/workloads";
 import {
     kafkaNetworkPolicyValues,
     networkPolicySpecs,
     operatorPeers,
+    platformNetworkArgs,
     platformPorts,
 } from "../../../components/platform/networkPolicies";
+import { allowed, type SimPod } from "./networkSim";
 
 const selectors = {
     connect: { "app.kubernetes.io/name": "kafka-connect" },
@@ -95,5 +99,48 @@ describe("network policy specs", () => {
                 ports: [{ protocol: "TCP", port: 9092 }],
             },
         ]);
+    });
+
+    it("lets the operator reach HttpFS, and HttpFS only the NameNode RPC and DataNode data ports", () => {
+        const args = platformNetworkArgs(
+            {
+                network: { operatorCidrs: ["10.8.0.0/16"] },
+                flume: { enabled: true },
+                sqoop: { enabled: true },
+                dataLake: { enabled: false },
+                console: {},
+                postgres: {},
+            } as any,
+            "ingest",
+            {
+                kafka: true,
+                ksqldb: false,
+                ksqldbCli: false,
+                console: false,
+                postgres: true,
+                hdfs: true,
+            },
+        );
+        const policies = Object.values(networkPolicySpecs(args)) as any[];
+        const pod = (labels: Record<string, string>): SimPod => ({ labels });
+        const httpfs = pod(httpfsLabels("hdfs"));
+        const namenode = pod(hdfsLabels("hdfs", "namenode"));
+        const datanode = pod(hdfsLabels("hdfs", "datanode"));
+        const postgres = pod({
+            "app.kubernetes.io/name": "postgres",
+            "app.kubernetes.io/instance": "postgres",
+        });
+        const operator: SimPod = { ip: "10.8.3.4", labels: {} };
+        const stranger: SimPod = { ip: "192.0.2.1", labels: {} };
+        const may = (from: SimPod, to: SimPod, port: number) =>
+            allowed(policies, "ingest", from, to, port);
+        assert.ok(may(operator, httpfs, 14000), "operator -> httpfs:14000");
+        assert.equal(may(stranger, httpfs, 14000), false, "outside the operator CIDRs");
+        assert.equal(may(operator, httpfs, 8080), false, "only the gateway port");
+        assert.ok(may(httpfs, namenode, 9000), "httpfs -> namenode RPC");
+        assert.ok(may(httpfs, datanode, 9866), "httpfs -> datanode data transfer");
+        assert.equal(may(httpfs, namenode, 9870), false, "not the NameNode web server");
+        assert.equal(may(httpfs, postgres, 5432), false, "nothing outside HDFS");
+        assert.equal(may(pod({ "app.kubernetes.io/name": "flume" }), httpfs, 14000), false);
     });
 });
