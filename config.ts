@@ -205,7 +205,24 @@ const consoleSchema = z
 const hdfsSchema = z
     .strictObject({
         enabled: z.boolean().default(true),
-        image: image("docker.io", "apache/hadoop", "3.4.1"),
+        /**
+         * Image reference; when unset the image is built from components/platform/hdfs/Dockerfile
+         * (Hadoop's Maven Central jars on a pinned JRE), as Flume's and Sqoop's are.
+         */
+        image: z
+            .strictObject({
+                registry: z.string().min(1),
+                repository: z.string().min(1),
+                tag: text(
+                    z
+                        .string()
+                        .min(1)
+                        .refine((t) => t !== "latest", "must be an exact tag, not latest"),
+                ),
+            })
+            .optional(),
+        /** Registry to push the built image to; unset = build only (kind: `kind load docker-image`). */
+        buildRegistry: z.string().min(1).optional(),
         datanodes: z.number().int().min(1).max(20).default(2),
         namenodeStorage: storage("10Gi"),
         datanodeStorage: storage("20Gi"),
@@ -447,6 +464,7 @@ const examples: Record<string, string> = {
     "connect.buildRegistry": "ghcr.io/<org>",
     "flume.buildRegistry": "ghcr.io/<org>",
     "sqoop.buildRegistry": "ghcr.io/<org>",
+    "hdfs.buildRegistry": "ghcr.io/<org>",
 };
 
 function exampleValue(issue: z.core.$ZodIssue, key: string): string {

@@ -5,9 +5,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appLabels, disruptionBudget, workloadServiceAccount } from "./common";
+import * as path from "node:path";
+import { appLabels, disruptionBudget, resolveImage, workloadServiceAccount } from "./common";
 import type { HdfsArgs } from "./hdfs/args";
-import { resolveHdfsSettings, validateHdfsSettings } from "./hdfs/settings";
+import { HDFS_IMAGE_BUILD, resolveHdfsSettings, validateHdfsSettings } from "./hdfs/settings";
 import { coreSiteXml, HDFS_LAYOUT, hdfsSiteXml } from "./hdfs/siteXml";
 import {
     datanodeStatefulSetSpec,
@@ -34,17 +35,31 @@ export class Hdfs extends pulumi.ComponentResource {
     public readonly hostWebhdfsUrl: pulumi.Output<string> | undefined;
     /** ConfigMap holding `core-site.xml` and `hdfs-site.xml`, for clients to mount. */
     public readonly configMapName: pulumi.Output<string>;
+    /** Image reference the pods run (`hdfs.image`, or the one built here). */
+    public readonly image: pulumi.Output<string>;
 
     constructor(name: string, args: HdfsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:Hdfs", name, {}, opts);
-        const s = resolveHdfsSettings(args);
-        const problems = validateHdfsSettings(s);
+        // Unless an image is named, build components/platform/hdfs/Dockerfile as Flume and Sqoop
+        // build theirs (validation comes first, so bad arguments fail before any build).
+        const problems = validateHdfsSettings(resolveHdfsSettings(args));
         if (problems.length > 0) {
             throw new pulumi.ResourceError(
                 `invalid Hdfs "${name}" arguments:\n  - ${problems.join("\n  - ")}`,
                 this,
             );
         }
+        const built =
+            args.image === undefined
+                ? resolveImage(
+                      name,
+                      { buildRegistry: args.buildRegistry },
+                      { context: path.join(__dirname, "hdfs"), ...HDFS_IMAGE_BUILD },
+                      this,
+                  )
+                : undefined;
+        const s = resolveHdfsSettings(args, built);
+        this.image = pulumi.output(s.image);
         const names = hdfsNames(name);
         const ns = args.namespace;
         const siteArgs = {

@@ -156,6 +156,7 @@ export function deployPlatform(cfg: PlatformConfig) {
               {
                   namespace: ns,
                   image: cfg.hdfs.image,
+                  buildRegistry: cfg.hdfs.buildRegistry,
                   datanodes: cfg.hdfs.datanodes,
                   namenodeStorage: cfg.hdfs.namenodeStorage.size,
                   datanodeStorage: cfg.hdfs.datanodeStorage.size,

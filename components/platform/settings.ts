@@ -46,6 +46,11 @@ export interface BuiltImageSettings {
         readonly image?: string;
         readonly buildRegistry?: string;
     };
+    readonly hdfs: {
+        readonly enabled: boolean;
+        readonly image?: object;
+        readonly buildRegistry?: string;
+    };
 }
 
 /** True for a kind cluster's context (`kind-<name>`), where `kind load docker-image` works. */
@@ -65,6 +70,7 @@ export function builtImageIssues(c: BuiltImageSettings): { path: string[]; messa
         ["connect", true, c.connect],
         ["flume", c.flume.enabled, c.flume],
         ["sqoop", c.sqoop.enabled, c.sqoop],
+        ["hdfs", c.hdfs.enabled, c.hdfs],
     ] as const;
     return built
         .filter(([, on, s]) => on && s.image === undefined && s.buildRegistry === undefined)

@@ -66,7 +66,7 @@ describe("dev settings", () => {
         const file = yaml.load(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
             config: Record<string, { buildRegistry?: string }>;
         };
-        for (const key of ["connect", "flume", "sqoop"]) {
+        for (const key of ["connect", "flume", "sqoop", "hdfs"]) {
             assert.equal(
                 file.config[`ingest-platform:${key}`]?.buildRegistry,
                 "localhost:5001",

@@ -34,6 +34,7 @@ describe("dev stack", () => {
             "aws:s3/bucketVersioning:BucketVersioning data-lake-versioning",
             "docker:index/image:Image connect-image",
             "docker:index/image:Image flume-image",
+            "docker:index/image:Image hdfs-image",
             "docker:index/image:Image sqoop-image",
             "ingest:components:CarsToHdfs cars-to-hdfs",
             "ingest:components:Console console",

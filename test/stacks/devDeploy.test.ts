@@ -28,6 +28,7 @@ describe("dev stack, as `npm run dev:up` deploys it", () => {
         assert.deepEqual(images.map((r) => r.name).sort(), [
             "connect-image",
             "flume-image",
+            "hdfs-image",
             "sqoop-image",
         ]);
         for (const r of images) {
@@ -39,7 +40,11 @@ describe("dev stack, as `npm run dev:up` deploys it", () => {
     it("runs the pods from the pushed images, by digest", () => {
         const digest = `@sha256:${"ab".repeat(32)}`;
         const used = recorded
-            .filter((r) => /:(apps\/v1:Deployment|batch\/v1:Job|batch\/v1:CronJob)$/.test(r.type))
+            .filter((r) =>
+                /:(apps\/v1:Deployment|apps\/v1:StatefulSet|batch\/v1:Job|batch\/v1:CronJob)$/.test(
+                    r.type,
+                ),
+            )
             .flatMap((r) => {
                 const spec = r.inputs.spec as {
                     template?: { spec?: { containers: { image: string }[] } };
@@ -52,6 +57,8 @@ describe("dev stack, as `npm run dev:up` deploys it", () => {
             `connect localhost:5001/ingest-connect${digest}`,
             `flume-cars localhost:5001/flume${digest}`,
             `flume-unorganized localhost:5001/flume${digest}`,
+            `hdfs-datanode localhost:5001/hdfs${digest}`,
+            `hdfs-namenode localhost:5001/hdfs${digest}`,
             `sqoop-import localhost:5001/sqoop${digest}`,
         ]);
     });

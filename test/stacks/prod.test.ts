@@ -410,6 +410,8 @@ describe("prod stack", () => {
             ["Deployment connect", "ingest-connect"],
             ["Deployment flume-cars", "flume"],
             ["Job sqoop-import", "sqoop"],
+            ["StatefulSet hdfs-namenode", "hdfs"],
+            ["StatefulSet hdfs-datanode", "hdfs"],
         ]) {
             const image = pods.get(name)!.spec.containers[0].image as string;
             assert.match(

@@ -17,8 +17,14 @@ export interface HdfsPvcRetention {
 export interface HdfsArgs {
     /** Namespace to deploy into. */
     readonly namespace: pulumi.Input<string>;
-    /** Hadoop image. Defaults to `docker.io/apache/hadoop:3.4.1`; must be pullable by the nodes. */
+    /**
+     * Image to run; must be pullable by the nodes. Unset = built from
+     * `components/platform/hdfs/Dockerfile` with @pulumi/docker (Hadoop's Maven Central jars on a
+     * pinned JRE), as Flume and Sqoop are, and pushed to `buildRegistry` when set.
+     */
     readonly image?: ImageRef;
+    /** Registry to push the built image to; unset = build only (kind: `kind load docker-image`). */
+    readonly buildRegistry?: string;
     /** Number of DataNodes. Defaults to 2. */
     readonly datanodes?: number;
     /** Block replication. Defaults to `min(3, datanodes)`; at most `datanodes`. */

@@ -2,21 +2,23 @@
  * Defaults and validation for {@link HdfsArgs}: every default lives here, so the component and
  * its tests agree on them.
  */
-import type { ImageRef, ResourceSpec } from "../common";
+import type * as pulumi from "@pulumi/pulumi";
+import { imageName, type ResourceSpec } from "../common";
 import type { HdfsArgs, PvcRetentionAction } from "./args";
 import { defaultReplication } from "./siteXml";
 
 /**
- * Default Hadoop image: the Apache project's own image (runs as uid 1000 `hadoop`). It must be
- * pullable from the cluster's nodes; mirror it and override `image` where Docker Hub is not.
+ * The image built from `components/platform/hdfs/Dockerfile` when `image` is unset: Hadoop's HDFS
+ * jars from Maven Central on a pinned JRE, as `<buildRegistry>/hdfs:<tag>` (`ingest.local/...`
+ * when only built). Not Docker Hub's `apache/hadoop`, which the Hadoop project publishes for
+ * development only (unpinned base, runs as root by default, no security updates between releases).
  */
-export const DEFAULT_HADOOP_IMAGE: ImageRef = {
-    registry: "docker.io",
-    repository: "apache/hadoop",
-    tag: "3.4.1",
-};
+export const HDFS_IMAGE_BUILD = { repository: "hdfs", tag: "3.4.1" } as const;
 
-/** uid/gid of the `hadoop` user in the Apache image (gid 1000 is its `hadoop` group). */
+/** The reference of the built image when nothing is pushed (kind: `kind load docker-image`). */
+export const DEFAULT_HDFS_IMAGE = `ingest.local/${HDFS_IMAGE_BUILD.repository}:${HDFS_IMAGE_BUILD.tag}`;
+
+/** uid/gid of the `hadoop` user in the image (gid 1000 is its `hadoop` group). */
 export const HADOOP_UID = 1000;
 
 /** Default NameNode resources: enough for a dev namespace of a few million files. */
@@ -37,7 +39,8 @@ export const DEFAULT_DATANODE_RESOURCES: ResourceSpec = {
 
 /** {@link HdfsArgs} with every default applied (the namespace stays an input). */
 export interface HdfsSettings {
-    readonly image: ImageRef;
+    /** Image reference of both StatefulSets. */
+    readonly image: pulumi.Input<string>;
     readonly datanodes: number;
     readonly replication: number;
     readonly namenodeStorage: string;
@@ -56,11 +59,17 @@ export interface HdfsSettings {
     readonly hdfsSiteOverrides: Readonly<Record<string, string>>;
 }
 
-/** Applies the documented defaults of {@link HdfsArgs}. */
-export function resolveHdfsSettings(args: HdfsArgs): HdfsSettings {
+/**
+ * Applies the documented defaults of {@link HdfsArgs}; `built` is the reference of the image the
+ * component built when `args.image` is unset (default: its unpushed name).
+ */
+export function resolveHdfsSettings(
+    args: HdfsArgs,
+    built: pulumi.Input<string> = DEFAULT_HDFS_IMAGE,
+): HdfsSettings {
     const datanodes = args.datanodes ?? 2;
     return {
-        image: args.image ?? DEFAULT_HADOOP_IMAGE,
+        image: args.image !== undefined ? imageName(args.image) : built,
         datanodes,
         replication: args.replication ?? defaultReplication(datanodes),
         namenodeStorage: args.namenodeStorage ?? "2Gi",

@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     appLabels,
     httpProbe,
-    imageName,
     nonRootPod,
     readOnlyContainer,
     scratchVolume,
@@ -107,7 +106,7 @@ function hadoopPod(
             containers: [
                 {
                     name: role,
-                    image: imageName(s.image),
+                    image: s.image,
                     command: container.command,
                     env: [
                         { name: "HADOOP_CONF_DIR", value: HADOOP_CONF_DIR },

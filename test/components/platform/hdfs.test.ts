@@ -86,6 +86,7 @@ void describe("Hdfs component", () => {
     void it("creates exactly a ConfigMap, three Services and two StatefulSets by default", async () => {
         await deploy("hd");
         assert.deepEqual(childrenOf("hd"), [
+            "docker:index/image:Image hd-image",
             "ingest:components:Hdfs hd",
             `${STS} hd-datanode`,
             `${STS} hd-namenode`,
@@ -125,7 +126,8 @@ void describe("Hdfs component", () => {
             requests: { storage: "2Gi" },
         });
         const container = spec.template.spec.containers[0];
-        assert.equal(container.image, "docker.io/apache/hadoop:3.4.1");
+        // No image named: the one built from components/platform/hdfs/Dockerfile (not pushed).
+        assert.equal(container.image, "ingest.local/hdfs:3.4.1");
         assert.deepEqual(container.command.slice(0, 2), ["/bin/bash", "-c"]);
         assert.equal(container.command[2], workloads.namenodeStartScript("CID-nn"));
         assert.match(
@@ -475,6 +477,42 @@ void describe("namenodeStartScript", () => {
 });
 
 void describe("HDFS image", () => {
+    const IMAGE = "docker:index/image:Image";
+
+    void it("is built from the component's Dockerfile by default, not pulled from Docker Hub", async () => {
+        await deploy("built");
+        const image = one(IMAGE, "built-image").inputs as {
+            imageName: string;
+            skipPush: boolean;
+            build: { context: string };
+        };
+        assert.equal(image.imageName, "ingest.local/hdfs:3.4.1");
+        assert.equal(image.skipPush, true);
+        assert.equal(image.build.context, join(__dirname, "../../../components/platform/hdfs"));
+        for (const role of ["namenode", "datanode"]) {
+            const c = sts(`built-${role}`).template.spec.containers[0];
+            assert.equal(c.image, "ingest.local/hdfs:3.4.1", role);
+        }
+    });
+
+    void it("pushes to the build registry when one is configured", async () => {
+        await deploy("pushed", { buildRegistry: "ghcr.io/acme" });
+        const image = one(IMAGE, "pushed-image").inputs;
+        assert.equal(image.imageName, "ghcr.io/acme/hdfs:3.4.1");
+        assert.equal(image.skipPush, false);
+    });
+
+    void it("runs a named image without building anything", async () => {
+        await deploy("named", {
+            image: { registry: "registry.example.com", repository: "ingest/hdfs", tag: "3.4.1-1" },
+        });
+        assert.equal(ofType(IMAGE).filter((r) => r.name.startsWith("named-")).length, 0);
+        assert.equal(
+            sts("named-namenode").template.spec.containers[0].image,
+            "registry.example.com/ingest/hdfs:3.4.1-1",
+        );
+    });
+
     const read = (file: string) => readFileSync(join(__dirname, "../../..", file), "utf8");
     const dependencies = (file: string) =>
         /^ {4}<properties>[\s\S]*^ {4}<\/dependencies>/m.exec(read(file))?.[0];

@@ -7,6 +7,7 @@ const base = {
     connect: {},
     flume: { enabled: true },
     sqoop: { enabled: true },
+    hdfs: { enabled: true },
 };
 const message = (key: string) =>
     `is required on the cluster "prod-ingest" (not kind): the ${key} image would be built but ` +
@@ -19,6 +20,7 @@ describe("built images on a cluster that is not kind", () => {
             { path: ["connect", "buildRegistry"], message: message("connect") },
             { path: ["flume", "buildRegistry"], message: message("flume") },
             { path: ["sqoop", "buildRegistry"], message: message("sqoop") },
+            { path: ["hdfs", "buildRegistry"], message: message("hdfs") },
         ]);
     });
 
@@ -29,6 +31,10 @@ describe("built images on a cluster that is not kind", () => {
                 connect: { buildRegistry: "ghcr.io/acme" },
                 flume: { enabled: true, image: "ghcr.io/acme/flume@sha256:abc" },
                 sqoop: { enabled: false },
+                hdfs: {
+                    enabled: true,
+                    image: { registry: "ghcr.io", repository: "acme/hdfs", tag: "3.4.1" },
+                },
             }),
             [],
         );
