@@ -256,7 +256,12 @@ const builtImage = {
 };
 
 const flumeSchema = z
-    .strictObject({ enabled: z.boolean().default(true), ...builtImage })
+    .strictObject({
+        enabled: z.boolean().default(true),
+        ...builtImage,
+        /** NodePort exposing seed 003's HTTP source to the host (send-text; kind maps it). */
+        httpNodePort: nodePort.optional(),
+    })
     .prefault({});
 
 const sqoopSchema = z
@@ -348,6 +353,25 @@ export const configSchema = z
                     fix:
                         "pulumi config set --path 'kubernetes.enabled' true, or pulumi config set " +
                         "--path 'connect.url' http://localhost:30083 (and the other service URLs)",
+                },
+            });
+        }
+        for (const [key, value] of Object.entries(c.pipelines.sinkConfig)) {
+            if (!looksSecret(key, value)) continue;
+            const path = ["pipelines", "sinkConfig", key];
+            ctx.addIssue({
+                code: "custom",
+                path,
+                message:
+                    "looks like a secret, and sinkConfig is merged in plaintext into every built-in " +
+                    "sink's config, the stack file and the state; a sink that needs a secret is " +
+                    "declared in pipelines.connectors with its secret keys in connectorSecrets",
+                input: undefined,
+                params: {
+                    fix:
+                        `pulumi config rm --path '${configPath(path)}', then declare the sink in ` +
+                        "pipelines.connectors and run pulumi config set --secret --path " +
+                        `'${configPath(["connectorSecrets", "<connector>", key])}' <value>`,
                 },
             });
         }

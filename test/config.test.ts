@@ -352,6 +352,22 @@ describe("config as `pulumi config set` writes it", () => {
             ),
         },
         {
+            name: "a secret-looking key in pipelines.sinkConfig",
+            raw: rawOf({
+                ...k8s,
+                pipelines: {
+                    sinkConfig: {
+                        "flush.size": "100",
+                        "hdfs.kerberos.password": "hunter2",
+                        "s3.proxy.password": "${env:PROXY_PASSWORD}",
+                    },
+                },
+            }),
+            problems: [
+                `pipelines.sinkConfig["hdfs.kerberos.password"]: looks like a secret, and sinkConfig is merged in plaintext into every built-in sink's config, the stack file and the state; a sink that needs a secret is declared in pipelines.connectors with its secret keys in connectorSecrets. Fix: pulumi config rm --path 'pipelines.sinkConfig["hdfs.kerberos.password"]', then declare the sink in pipelines.connectors and run pulumi config set --secret --path 'connectorSecrets.<connector>["hdfs.kerberos.password"]' <value>`,
+            ],
+        },
+        {
             name: "a password set without --secret",
             raw: rawOf({ ...k8s, postgresPassword: "hunter2" }),
             problems: [
