@@ -3,6 +3,10 @@
  * broker's request limit), several sends are in flight, acks=all, optional gzip, idempotence on
  * by default. `send` waits while the in-flight window is full, so a tool that awaits it reads its
  * input only as fast as Kafka takes it and its memory stays flat however many records it sends.
+ *
+ * Sends go over Kafka's wire protocol directly (./kafkaWire.ts: one encoded buffer per batch,
+ * Produce v7, idempotent producer id) unless SASL is configured or `client: "kafkajs"` is asked
+ * for; kafkajs reads the metadata either way and sends in the SASL case.
  */
 import {
     CompressionTypes,
@@ -20,6 +24,13 @@ import {
     type OutRecord,
 } from "./batches";
 import { ConnectionError, type Endpoint } from "./endpoints";
+import {
+    encodeRecordBatch,
+    KafkaProtocolError,
+    keyPartition,
+    WireConnection,
+    type ProducerIdentity,
+} from "./kafkaWire";
 
 /** Options of {@link BatchingProducer}. */
 export interface BatchingProducerOptions {
@@ -46,7 +57,19 @@ export interface BatchingProducerOptions {
     readonly clientId?: string;
     /** Called after each acknowledged send with the records it carried. */
     readonly onAck?: (records: number, bytes: number) => void;
+    /**
+     * Who sends: `"wire"` (the default without SASL: the protocol directly, see ./kafkaWire.ts)
+     * or `"kafkajs"` (the default with SASL).
+     */
+    readonly client?: "wire" | "kafkajs";
 }
+
+/** Attempts of one send on retriable errors (leader moved, broker restarting), with backoff. */
+const SEND_ATTEMPTS = 6;
+/** The broker's wait for acks=all before it answers REQUEST_TIMED_OUT. */
+const PRODUCE_TIMEOUT_MS = 30_000;
+/** Wraps like Kafka's sequence numbers (Integer.MAX_VALUE, then 0). */
+const SEQUENCE_MODULUS = 2 ** 31;
 
 /** Totals of a run. */
 export interface ProducerStats {
@@ -59,6 +82,8 @@ export interface ProducerStats {
 interface Lane {
     readonly builder: BatchBuilder;
     sending?: Promise<void>;
+    /** Next sequence number of the idempotent wire producer. */
+    sequence: number;
 }
 
 /**
@@ -78,6 +103,11 @@ export class BatchingProducer {
     private readonly inFlight = new Set<Promise<void>>();
     private failure?: Error;
     private linger?: NodeJS.Timeout;
+    private readonly wire: boolean;
+    private brokers = new Map<number, { host: string; port: number }>();
+    private readonly connections = new Map<number, WireConnection>();
+    private identity?: ProducerIdentity;
+    private refreshing?: Promise<void>;
 
     constructor(private readonly opts: BatchingProducerOptions) {
         this.kafka = new Kafka({
@@ -93,6 +123,12 @@ export class BatchingProducer {
             idempotent: opts.idempotent ?? true,
             allowAutoTopicCreation: false,
         });
+        this.wire = (opts.client ?? (opts.sasl ? "kafkajs" : "wire")) === "wire";
+        if (this.wire && opts.sasl) {
+            throw new Error(
+                'client "wire" does not do SASL; leave client unset (kafkajs sends with SASL)',
+            );
+        }
     }
 
     /**
@@ -103,13 +139,13 @@ export class BatchingProducer {
         const admin = this.kafka.admin();
         try {
             await admin.connect();
-            await this.producer.connect();
+            if (!this.wire) await this.producer.connect();
         } catch (err) {
+            await admin.disconnect().catch(() => undefined);
             throw new ConnectionError("Kafka", this.opts.kafka, err);
         }
         try {
-            const meta = await admin.fetchTopicMetadata({ topics: [this.opts.topic] });
-            this.partitions = meta.topics[0]?.partitions ?? [];
+            await this.readMetadata(admin);
         } catch (err) {
             throw new ConnectionError(`Kafka topic ${this.opts.topic}`, this.opts.kafka, err);
         } finally {
@@ -120,16 +156,118 @@ export class BatchingProducer {
                 `topic ${this.opts.topic} has no partitions at ${this.opts.kafka.value}`,
             );
         }
+        if (this.wire && (this.opts.idempotent ?? true)) {
+            try {
+                const any = this.partitions[0].leader;
+                this.identity = await (await this.connection(any)).initProducerId();
+            } catch (err) {
+                this.closeConnections();
+                throw new ConnectionError("Kafka", this.opts.kafka, err);
+            }
+        }
+    }
+
+    /** Partitions and their leaders' addresses. */
+    private async readMetadata(admin: ReturnType<Kafka["admin"]>): Promise<void> {
+        const meta = await admin.fetchTopicMetadata({ topics: [this.opts.topic] });
+        this.partitions = meta.topics[0]?.partitions ?? [];
+        if (this.wire) {
+            const cluster = await admin.describeCluster();
+            this.brokers = new Map(
+                cluster.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]),
+            );
+        }
+    }
+
+    /** Reads the metadata again (once for all sends that ask at the same time). */
+    private refreshMetadata(): Promise<void> {
+        this.refreshing ??= (async () => {
+            const admin = this.kafka.admin();
+            try {
+                await admin.connect();
+                await this.readMetadata(admin);
+            } finally {
+                await admin.disconnect().catch(() => undefined);
+                this.refreshing = undefined;
+            }
+        })();
+        return this.refreshing;
+    }
+
+    /** The open connection to broker `nodeId`, opened on first use or after a failure. */
+    private async connection(nodeId: number): Promise<WireConnection> {
+        let c = this.connections.get(nodeId);
+        if (c === undefined || c.broken) {
+            const b = this.brokers.get(nodeId);
+            if (!b) throw new Error(`broker ${nodeId} is not in the cluster metadata`);
+            c = new WireConnection(b.host, b.port, this.opts.clientId ?? "ingest-tools");
+            this.connections.set(nodeId, c);
+        }
+        await c.ready;
+        return c;
+    }
+
+    private closeConnections(): void {
+        for (const c of this.connections.values()) c.close();
+        this.connections.clear();
+    }
+
+    /**
+     * One batch to one partition over the wire, retried on retriable errors with the same
+     * sequence numbers (so the broker drops a copy that had landed) after re-reading the leaders.
+     */
+    private async sendWire(partition: number, batch: OutRecord[], sequence: number): Promise<void> {
+        const encoded = await encodeRecordBatch(batch, {
+            identity: this.identity,
+            baseSequence: sequence,
+            compression: this.opts.compression ?? "gzip",
+        });
+        let last: unknown;
+        for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+            if (attempt > 0) {
+                await new Promise((r) => setTimeout(r, 300 * 2 ** (attempt - 1)));
+                await this.refreshMetadata().catch((e: unknown) => (last = e));
+            }
+            try {
+                const leader = this.partitions.find((p) => p.partitionId === partition)?.leader;
+                if (leader === undefined || leader < 0) {
+                    last = new Error(`partition ${partition} has no leader`);
+                    continue;
+                }
+                const conn = await this.connection(leader);
+                const code = await conn.produce(
+                    this.opts.topic,
+                    partition,
+                    encoded,
+                    -1,
+                    PRODUCE_TIMEOUT_MS,
+                );
+                // 46: a resend of a batch the broker had already written.
+                if (code === 0 || code === 46) return;
+                const err = new KafkaProtocolError(code, `produce to partition ${partition}`);
+                if (!err.retriable) throw err;
+                last = err;
+            } catch (err) {
+                if (err instanceof KafkaProtocolError && !err.retriable) throw err;
+                last = err;
+            }
+        }
+        throw last instanceof Error ? last : new Error(String(last));
     }
 
     /** Queues `r`; resolves once it is batched (waiting while the send window is full). */
     async send(r: OutRecord): Promise<void> {
         if (this.failure) throw this.failure;
-        const partition = this.partitioner({
-            topic: this.opts.topic,
-            partitionMetadata: this.partitions,
-            message: { key: r.key, value: r.value },
-        });
+        // Keyed: Kafka's murmur2 (what kafkajs's default partitioner computes, without its
+        // 64-bit Long arithmetic); unkeyed: kafkajs's round robin over available partitions.
+        const partition =
+            r.key !== null
+                ? keyPartition(r.key, this.partitions.length)
+                : this.partitioner({
+                      topic: this.opts.topic,
+                      partitionMetadata: this.partitions,
+                      message: { key: r.key, value: r.value },
+                  });
         let lane = this.lanes.get(partition);
         if (lane === undefined) {
             lane = {
@@ -137,6 +275,7 @@ export class BatchingProducer {
                     maxRecords: this.opts.batchRecords ?? 1000,
                     maxBytes: this.opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
                 }),
+                sequence: 0,
             };
             this.lanes.set(partition, lane);
         }
@@ -163,7 +302,8 @@ export class BatchingProducer {
             await this.flush();
         } finally {
             this.clearLinger();
-            await this.producer.disconnect().catch(() => undefined);
+            this.closeConnections();
+            if (!this.wire) await this.producer.disconnect().catch(() => undefined);
         }
     }
 
@@ -187,16 +327,22 @@ export class BatchingProducer {
         }
         if (this.failure) throw this.failure;
         const bytes = batch.reduce((n, r) => n + recordBytes(r) - RECORD_OVERHEAD_BYTES, 0);
-        const p: Promise<void> = this.producer
-            .send({
-                topic: this.opts.topic,
-                acks: -1,
-                compression:
-                    (this.opts.compression ?? "gzip") === "gzip"
-                        ? CompressionTypes.GZIP
-                        : CompressionTypes.None,
-                messages: batch.map((r) => ({ key: r.key, value: r.value, partition })),
-            })
+        const sequence = lane.sequence;
+        lane.sequence = (sequence + batch.length) % SEQUENCE_MODULUS;
+        const sent = this.wire
+            ? this.sendWire(partition, batch, sequence)
+            : this.producer
+                  .send({
+                      topic: this.opts.topic,
+                      acks: -1,
+                      compression:
+                          (this.opts.compression ?? "gzip") === "gzip"
+                              ? CompressionTypes.GZIP
+                              : CompressionTypes.None,
+                      messages: batch.map((r) => ({ key: r.key, value: r.value, partition })),
+                  })
+                  .then(() => undefined);
+        const p: Promise<void> = sent
             .then(
                 () => {
                     this.stats.records += batch.length;
