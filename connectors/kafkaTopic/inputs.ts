@@ -19,6 +19,8 @@ export interface TopicInputs {
     adoptExisting: boolean;
     allowDestructiveReplace: boolean;
     ssl: boolean;
+    /** PEM CA the brokers' certificates chain to (with `ssl`); unset = the system's CAs. */
+    ca?: string;
     sasl?: { mechanism: string; username: string; password: string };
     timeoutSeconds: number;
     providerVersion: string;
@@ -128,7 +130,13 @@ export function diffTopic(
             if (differs(olds.config?.[k], newConfig[k])) changes.push(`config.${k}`);
         }
     }
-    for (const key of ["retainOnDelete", "providerVersion", "bootstrapServers", "ssl"] as const) {
+    for (const key of [
+        "retainOnDelete",
+        "providerVersion",
+        "bootstrapServers",
+        "ssl",
+        "ca",
+    ] as const) {
         if (differs(olds[key], news[key])) changes.push(key);
     }
     return { changes, replaces };

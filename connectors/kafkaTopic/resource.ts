@@ -53,6 +53,8 @@ export interface KafkaTopicArgs {
     readonly allowDestructiveReplace?: pulumi.Input<boolean>;
     /** Use TLS to reach the brokers. Defaults to false. */
     readonly ssl?: pulumi.Input<boolean>;
+    /** PEM CA to trust with `ssl` (a private CA); unset = the system's CAs. */
+    readonly ca?: pulumi.Input<string>;
     /** SASL credentials; omit for PLAINTEXT listeners. */
     readonly sasl?: pulumi.Input<KafkaSaslArgs>;
     /** Bound on each admin operation, in seconds. Defaults to 60. */
@@ -86,7 +88,7 @@ async function withAdmin<T>(
         new kafkajs.Kafka({
             clientId: "pulumi-kafka-topic",
             brokers: p.bootstrapServers.split(","),
-            ssl: p.ssl,
+            ssl: p.ssl ? (p.ca ? { ca: [p.ca] } : true) : false,
             sasl: p.sasl ? ({ ...p.sasl } as kafkajsTypes.SASLOptions) : undefined,
             connectionTimeout: 10_000,
             requestTimeout: p.timeoutSeconds * 1000,
@@ -378,6 +380,7 @@ export class KafkaTopic extends pulumi.dynamic.Resource {
                 adoptExisting: args.adoptExisting,
                 allowDestructiveReplace: args.allowDestructiveReplace,
                 ssl: args.ssl,
+                ca: args.ca,
                 sasl: args.sasl ? pulumi.secret(args.sasl) : undefined,
                 timeoutSeconds: args.timeoutSeconds,
                 endpointHint: args.endpointHint,
