@@ -34,6 +34,8 @@ const outputs = {
     hdfsRpcUrl: endpoints.cluster.hdfsRpc,
     webhdfsUrl: platform?.hdfs?.webhdfsUrl,
     webhdfsHost: endpoints.host.webhdfs,
+    // check-landing reads file contents here (WebHDFS OPEN redirects to unreachable DataNodes).
+    httpfsHostUrl: endpoints.host.httpfs,
     hdfsDirectoryPaths: declared.flatMap((p) => Object.keys(p.directories)),
     kafkaTopics: declared.flatMap((p) => Object.keys(p.topics)),
     pipelineConnectors: [
@@ -50,6 +52,12 @@ const outputs = {
     ),
     sqoopEnabled: pipelines.powerGrid?.sqoop !== undefined,
     postgresJdbcUrl: postgres?.jdbcUrl,
+    // `host:port` for seed-postgres and check-landing's JDBC targets.
+    postgresHostEndpoint: endpoints.host.postgres,
+    // check-landing's S3 targets: LocalStack on dev, the region's AWS endpoint in prod.
+    s3Endpoint: endpoints.host.s3,
+    // send-text's target: seed 003's Flume HTTP source.
+    flumeHttpHostUrl: pipelines.powerGrid?.unorganizedHostUrl,
     postgresPasswordSecret: postgres?.passwordSecretName,
     consoleUrl: platform?.console?.url,
     consoleHostUrl: platform?.consoleHostUrl,

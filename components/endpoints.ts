@@ -38,6 +38,15 @@ export interface HostEndpoints {
     readonly ksqldbAuth?: pulumi.Input<{ username: string; password: string }>;
     /** WebHDFS base URL (`…/webhdfs/v1`). */
     readonly webhdfs?: pulumi.Input<string>;
+    /**
+     * HttpFS base URL (`…/webhdfs/v1`): the same REST API, but file contents come from the gateway
+     * instead of a redirect to a DataNode address the host cannot reach.
+     */
+    readonly httpfs?: pulumi.Input<string>;
+    /** Postgres `host:port` (the NodePort on kind, or `postgres.externalHost`). */
+    readonly postgres?: string;
+    /** S3 endpoint of the data lake (LocalStack's on dev, the region's AWS endpoint otherwise). */
+    readonly s3?: string;
     /** Per endpoint: its config key and what to check when it cannot be reached. */
     readonly hints?: EndpointHints;
 }
@@ -123,6 +132,26 @@ export function parsePostgresHost(
     return { host: m[1], port: m[2] === undefined ? 5432 : Number(m[2]), database, username };
 }
 
+/**
+ * Postgres as the machine running `pulumi` (and the data tools) reaches it: the NodePort on
+ * localhost when the stack deploys Postgres with one, else `postgres.externalHost` as configured
+ * (the stack cannot tell whether this machine reaches it), else none.
+ */
+export function hostPostgresEndpoint(cfg: PlatformConfig, deployed: boolean): string | undefined {
+    if (deployed) {
+        return cfg.postgres.nodePort === undefined
+            ? undefined
+            : `localhost:${cfg.postgres.nodePort}`;
+    }
+    return cfg.postgres.externalHost;
+}
+
+/** The data lake's S3 endpoint: `dataLake.endpoint` (LocalStack, MinIO), else AWS's for the region. */
+export function s3Endpoint(cfg: PlatformConfig): string | undefined {
+    if (!cfg.dataLake.enabled) return undefined;
+    return cfg.dataLake.endpoint ?? `https://s3.${cfg.dataLake.region}.amazonaws.com`;
+}
+
 /** What a pipeline needs to start in-cluster workloads (Flume agents, Sqoop jobs). */
 export interface WorkloadContext {
     readonly provider: k8s.Provider;
@@ -145,6 +174,8 @@ export interface WorkloadContext {
     };
     /** Sqoop CronJob schedule; unset = a one-off Job. */
     readonly sqoopSchedule?: string;
+    /** NodePort of seed 003's Flume HTTP source (kind maps it to localhost); unset = ClusterIP. */
+    readonly flumeHttpNodePort?: number;
 }
 
 /** Everything a pipeline is declared against. */
@@ -185,6 +216,8 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             ksqldb: p.ksqldbHostUrl,
             ksqldbAuth: p.ksqldb?.restCredentials,
             webhdfs: p.webhdfsHostUrl,
+            postgres: hostPostgresEndpoint(cfg, p.postgres !== undefined),
+            s3: p.dataLake ? s3Endpoint(cfg) : undefined,
             hints: endpointHints(cfg, true),
         },
         cluster: {
@@ -229,6 +262,7 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
                 : externalPostgresClient(cfg, p.externalPostgresSecret),
             images: { flume: p.images.flume, sqoop: p.images.sqoop },
             sqoopSchedule: cfg.sqoop.schedule,
+            flumeHttpNodePort: cfg.flume.httpNodePort,
         },
         replicationFactor: p.replicationFactor,
         brokers: p.kafka ? cfg.kafka.replicas : undefined,
@@ -245,6 +279,7 @@ export function externalEndpoints(cfg: PlatformConfig): Endpoints {
             connect: cfg.connect.url,
             ksqldb: cfg.ksqldb.url,
             webhdfs: cfg.hdfs.webhdfsUrl,
+            postgres: hostPostgresEndpoint(cfg, false),
             hints: endpointHints(cfg, false),
         },
         cluster: {

@@ -5,7 +5,7 @@
  * into `/old-telemetry`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { Flume } from "../platform/flume";
+import { FLUME_HTTP_SOURCE_PORT, Flume } from "../platform/flume";
 import { Sqoop } from "../platform/sqoop";
 import { Pipeline, type PipelineArgs } from "./pipeline";
 import type { PipelinePlan } from "./plan";
@@ -19,7 +19,7 @@ export interface PowerGridArgs extends PipelineArgs {
 }
 
 /** Port of the Flume HTTP source that takes unorganized text. */
-export const UNORGANIZED_HTTP_PORT = 8080;
+export const UNORGANIZED_HTTP_PORT = FLUME_HTTP_SOURCE_PORT;
 
 /** Topics seed 003 creates itself. */
 export const POWER_GRID_TOPICS = { ingestion: "INGESTION", unorganized: "UNORGANIZED" } as const;
@@ -100,6 +100,11 @@ export class PowerGrid extends Pipeline {
     public readonly sensorRouting?: SensorRouting;
     /** The HTTP → `UNORGANIZED` Flume agent; undefined without a cluster or the Flume image. */
     public readonly flume?: Flume;
+    /**
+     * URL of that agent's HTTP source from the host (`send-text`'s target): the NodePort on
+     * localhost when `flume.httpNodePort` is set; undefined otherwise.
+     */
+    public readonly unorganizedHostUrl?: string;
     /** The telemetry import; undefined without a cluster, Postgres, HDFS or the Sqoop image. */
     public readonly sqoop?: Sqoop;
 
@@ -171,9 +176,16 @@ export class PowerGrid extends Pipeline {
                             sink: { type: "kafka", topic: "UNORGANIZED" },
                         },
                     ],
+                    sourceNodePorts:
+                        w.flumeHttpNodePort === undefined
+                            ? undefined
+                            : { unorganized: w.flumeHttpNodePort },
                 },
                 { parent: this, provider: w.provider, dependsOn: this.prerequisites() },
             );
+            if (w.flumeHttpNodePort !== undefined) {
+                this.unorganizedHostUrl = `http://localhost:${w.flumeHttpNodePort}`;
+            }
         }
         if (
             w?.images.sqoop !== undefined &&

@@ -27,6 +27,7 @@ import {
     type FlumeAgentDefinition,
     type FlumeKafkaSasl,
 } from "./flume/config";
+import { KAFKA_CA_PATH, kafkaCaVolume } from "./kafkaClient";
 
 export * from "./flume/config";
 
@@ -35,6 +36,12 @@ export const FLUME_VERSION = "1.11.0";
 
 /** Port of the agents' JSON metrics endpoint (`/metrics`), set by the image's entrypoint. */
 export const FLUME_METRICS_PORT = 34545;
+
+/**
+ * Port the platform's HTTP-source agents listen on (seed 003's unorganized text); the NetworkPolicy
+ * opens it to the operator when `flume.httpNodePort` exposes it to the host.
+ */
+export const FLUME_HTTP_SOURCE_PORT = 8080;
 
 /** uid/gid the image runs as (see the Dockerfile). */
 const FLUME_UID = 10001;
@@ -47,7 +54,7 @@ export interface FlumeArgs extends ImageSource {
     readonly agents: readonly FlumeAgentDefinition[];
     /** Kafka bootstrap servers. Required when an agent has a Kafka source or sink; no default. */
     readonly kafkaBootstrapServers?: pulumi.Input<string>;
-    /** Kafka `security.protocol`: `PLAINTEXT` or `SASL_PLAINTEXT` (SASL/PLAIN). Defaults to `PLAINTEXT`. */
+    /** Kafka `security.protocol`: `PLAINTEXT`, `SASL_PLAINTEXT` or `SASL_SSL`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
     /** SASL user; required unless `PLAINTEXT`. */
     readonly saslUser?: string;
@@ -57,6 +64,8 @@ export interface FlumeArgs extends ImageSource {
     readonly saslSecretName?: pulumi.Input<string>;
     /** Key of the password in that Secret. Defaults to `client-passwords` (the Bitnami chart's). */
     readonly saslSecretKey?: string;
+    /** ConfigMap with the Kafka CA (`ca.crt`) the agents trust; required with `SASL_SSL`. */
+    readonly kafkaCaConfigMapName?: pulumi.Input<string>;
     /**
      * ConfigMap holding `core-site.xml` and `hdfs-site.xml` (the `Hdfs` component's
      * `configMapName`), mounted as `HADOOP_CONF_DIR`. Required when an agent has an HDFS sink.
@@ -70,6 +79,11 @@ export interface FlumeArgs extends ImageSource {
     readonly storageClassName?: pulumi.Input<string>;
     /** Resources per agent container. Defaults to 250m/512Mi requested, 1 CPU/1Gi limit. */
     readonly resources?: ResourceSpec;
+    /**
+     * NodePort (30000-32767) per agent name exposing its HTTP or netcat source to the host (kind
+     * maps it to localhost). Defaults to none: the sources are ClusterIP Services.
+     */
+    readonly sourceNodePorts?: Readonly<Record<string, number>>;
 }
 
 const DEFAULT_RESOURCES: ResourceSpec = {
@@ -157,6 +171,23 @@ export class Flume extends pulumi.ComponentResource {
             { name: "config", mountPath: "/etc/flume", readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
         ];
+        if (saslEnv(agent, args).length > 0) {
+            // The password as a file the launcher reads (flume-agent.sh), not a pod-spec variable.
+            volumes.push({
+                name: "kafka-sasl",
+                secret: {
+                    secretName: args.saslSecretName,
+                    items: [{ key: args.saslSecretKey ?? "client-passwords", path: "password" }],
+                    defaultMode: 0o440,
+                },
+            });
+            mounts.push({ name: "kafka-sasl", mountPath: FLUME_KAFKA_SASL_DIR, readOnly: true });
+            if (args.kafkaCaConfigMapName !== undefined) {
+                const ca = kafkaCaVolume(args.kafkaCaConfigMapName);
+                volumes.push(ca.volume);
+                mounts.push(ca.mount);
+            }
+        }
         if (agent.sink.type === "hdfs") {
             volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
             mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
@@ -239,14 +270,23 @@ export class Flume extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const nodePort = args.sourceNodePorts?.[agent.name];
         if (listens !== undefined) {
             const service = new k8s.core.v1.Service(
                 base,
                 {
                     metadata: { ...metadata, name: base },
                     spec: {
+                        type: nodePort === undefined ? "ClusterIP" : "NodePort",
                         selector: labels,
-                        ports: [{ name: agent.source.type, port: listens, targetPort: "source" }],
+                        ports: [
+                            {
+                                name: agent.source.type,
+                                port: listens,
+                                targetPort: "source",
+                                nodePort,
+                            },
+                        ],
                     },
                 },
                 { parent: this },
@@ -266,18 +306,24 @@ function kafkaSasl(args: FlumeArgs): FlumeKafkaSasl | undefined {
         protocol: protocol as FlumeKafkaSasl["protocol"],
         username: args.saslUser ?? "",
         mechanism: args.saslMechanism,
+        ...(args.kafkaCaConfigMapName === undefined ? {} : { truststorePem: KAFKA_CA_PATH }),
     };
 }
 
-/** The SASL password, from its Secret into the variable Flume's config filter reads. */
+/** Where an agent mounts its Kafka SASL password file. */
+export const FLUME_KAFKA_SASL_DIR = "/etc/flume-kafka";
+
+/**
+ * Where the launcher finds the SASL password: a file mounted from its Secret, which flume-agent.sh
+ * reads into the variable Flume's config filter reads (`DEFAULT_SASL_PASSWORD_ENV`).
+ */
 function saslEnv(agent: FlumeAgentDefinition, args: FlumeArgs): k8s.types.input.core.v1.EnvVar[] {
     const usesKafka = agent.source.type === "kafka" || agent.sink.type === "kafka";
     if (!usesKafka || kafkaSasl(args) === undefined) return [];
-    const key = args.saslSecretKey ?? "client-passwords";
     return [
         {
-            name: DEFAULT_SASL_PASSWORD_ENV,
-            valueFrom: { secretKeyRef: { name: args.saslSecretName, key } },
+            name: `${DEFAULT_SASL_PASSWORD_ENV}_FILE`,
+            value: `${FLUME_KAFKA_SASL_DIR}/password`,
         },
     ];
 }
@@ -293,10 +339,22 @@ export function flumeArgsProblems(args: FlumeArgs): string[] {
         );
     } else if (protocol !== "PLAINTEXT" && (!args.saslUser || args.saslSecretName === undefined)) {
         problems.push(`securityProtocol ${protocol} needs saslUser and saslSecretName`);
+    } else if (protocol === "SASL_SSL" && args.kafkaCaConfigMapName === undefined) {
+        problems.push("securityProtocol SASL_SSL needs kafkaCaConfigMapName (the brokers' CA)");
     }
     const seen = new Set<string>();
     for (const agent of args.agents) {
         if (seen.has(agent.name)) problems.push(`agents: name "${agent.name}" is used twice`);
+        const nodePort = args.sourceNodePorts?.[agent.name];
+        if (nodePort !== undefined) {
+            if (agent.source.type === "kafka") {
+                problems.push(`sourceNodePorts.${agent.name}: its source is Kafka, not a listener`);
+            } else if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) {
+                problems.push(
+                    `sourceNodePorts.${agent.name} must be in the NodePort range 30000-32767 (got ${nodePort})`,
+                );
+            }
+        }
         seen.add(agent.name);
         // The bootstrap may be an unresolved output here; its presence is what matters.
         const bootstrap = args.kafkaBootstrapServers === undefined ? undefined : "(set)";

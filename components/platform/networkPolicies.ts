@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformSettings } from "../../config";
 import { CONSOLE_PORT } from "./console";
+import { FLUME_HTTP_SOURCE_PORT } from "./flume";
 import { httpfsLabels } from "./hdfs/httpfs";
 import { HDFS_LAYOUT } from "./hdfs/siteXml";
 import { hdfsLabels } from "./hdfs/workloads";
@@ -341,6 +342,10 @@ export function platformNetworkArgs(
             httpfs: [HDFS_LAYOUT.httpfsPort],
             ...(cfg.console.nodePort === undefined ? {} : { console: [CONSOLE_PORT] }),
             ...(cfg.postgres.nodePort === undefined ? {} : { postgres: [POSTGRES_PORT] }),
+            // Seed 003's HTTP source, when a NodePort exposes it to send-text on the host.
+            ...(cfg.flume.enabled && cfg.flume.httpNodePort !== undefined
+                ? { flume: [FLUME_HTTP_SOURCE_PORT] }
+                : {}),
         },
         dataLakePort,
     };

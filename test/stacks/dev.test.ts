@@ -100,6 +100,7 @@ describe("dev stack", () => {
             "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-datanode",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-dns",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-flume",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-httpfs",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-ksqldb",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-ksqldb-cli",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy allow-namenode",

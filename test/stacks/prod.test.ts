@@ -478,6 +478,7 @@ describe("prod stack", () => {
                 "allow-datanode",
                 "allow-dns",
                 "allow-flume",
+                "allow-httpfs",
                 "allow-ksqldb",
                 "allow-namenode",
                 "allow-postgres",
