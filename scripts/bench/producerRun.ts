@@ -3,7 +3,8 @@
  *
  *   node --import tsx scripts/bench/producerRun.ts <ours|seed> <bootstrap> <topic> <records> <bytes>
  *
- * `ours` is the shared tools producer (scripts/tools/lib/producer.ts) at its defaults; `seed` is
+ * `ours` is the shared tools producer (scripts/tools/lib/producer.ts) at its defaults but without
+ * compression (as ProducerPerformance's defaults); `seed` is
  * the seeds' pattern (one record, then wait for its acknowledgement). Both acks=all, keyed records
  * of `bytes` bytes. Prints one JSON line: records, seconds, peak RSS in bytes.
  */
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
     ) {
         throw new Error("usage: producerRun.ts <ours|seed> <bootstrap> <topic> <records> <bytes>");
     }
-    const value = "x".repeat(bytes);
+    // Like ProducerPerformance's payload: random upper-case letters, one value for every record.
+    const value = Array.from({ length: bytes }, () =>
+        String.fromCharCode(65 + Math.floor(Math.random() * 26)),
+    ).join("");
     let peakRss = process.memoryUsage().rss;
     const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     let seconds: number;
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
             kafka: { value: bootstrap, source: "bench" },
             topic,
             clientId: "bench-ours",
+            // ProducerPerformance's default; the tools' CLI defaults to gzip.
+            compression: "none",
         });
         await p.connect();
         const t = process.hrtime.bigint();

@@ -1,10 +1,13 @@
 /**
  * `npm run perf-producer -- --kafka 127.0.0.1:9092 --records 100000`: figures for the shared
  * producer against the seeds' pattern (one record, then wait for it: produce + flush per record),
- * same broker, same record size, acks=all; prints records/s, the ratio and peak RSS.
+ * same broker, same record size, acks=all; prints records/s, the ratio and peak RSS. `--client
+ * kafkajs` measures the kafkajs send path instead of the wire one. `npm run bench` runs the same
+ * comparison with Kafka's ProducerPerformance beside it.
  */
 import { Kafka, logLevel } from "kafkajs";
 import { positiveInt, runTool, toolCommand } from "./lib/cli";
+import { CRC32C_IMPLEMENTATION } from "./lib/kafkaWire";
 import { BatchingProducer } from "./lib/producer";
 
 const program = toolCommand(
@@ -19,7 +22,8 @@ const program = toolCommand(
     .option("--in-flight <n>", "sends in flight", positiveInt, 4)
     .option("--partitions <n>", "partitions of the scratch topics", positiveInt, 3)
     .option("--no-idempotence", "batched producer without idempotence")
-    .option("--compression <codec>", "gzip or none", "none");
+    .option("--compression <codec>", "gzip or none", "none")
+    .option("--client <client>", "wire (the default) or kafkajs", "wire");
 
 runTool(async () => {
     program.parse();
@@ -33,7 +37,11 @@ runTool(async () => {
         partitions: number;
         idempotence: boolean;
         compression: "gzip" | "none";
+        client: "wire" | "kafkajs";
     }>();
+    if (o.client !== "wire" && o.client !== "kafkajs") {
+        throw new Error(`--client must be wire or kafkajs, not "${String(o.client)}"`);
+    }
     const kafka = new Kafka({
         clientId: "perf-producer",
         brokers: o.kafka.split(","),
@@ -58,6 +66,7 @@ runTool(async () => {
             inFlight: o.inFlight,
             idempotent: o.idempotence,
             compression: o.compression,
+            client: o.client,
         });
         await p.connect();
         let t = process.hrtime.bigint();
@@ -78,7 +87,7 @@ runTool(async () => {
         await seed.disconnect();
         const seedRate = o.seedRecords / (Number(process.hrtime.bigint() - t) / 1e9);
         console.log(
-            `batched producer: ${Math.round(batchedRate)} records/s (${o.records} × ${o.size} B, batch ${o.batch}, ${o.inFlight} in flight, idempotence ${o.idempotence ? "on" : "off"}, ${o.compression})`,
+            `batched producer: ${Math.round(batchedRate)} records/s (${o.records} × ${o.size} B, batch ${o.batch}, ${o.inFlight} in flight, idempotence ${o.idempotence ? "on" : "off"}, ${o.compression}, client ${o.client}${o.client === "wire" ? `, CRC-32C ${CRC32C_IMPLEMENTATION}` : ""})`,
         );
         console.log(
             `seed pattern (send + wait per record): ${Math.round(seedRate)} records/s (${o.seedRecords} records)`,
