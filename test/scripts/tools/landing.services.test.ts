@@ -306,6 +306,20 @@ void describe("check-landing on real services", { skip }, () => {
         { timeout: 240_000 },
         async () => {
             const topic = `UNORGANIZED-${run}`;
+            // Declared first, as the pipeline does: a consumer subscribing to a topic the Flume
+            // producer has not auto-created yet fails with UNKNOWN_TOPIC_OR_PARTITION (seen on a
+            // loaded CI machine).
+            const admin = new Kafka({
+                clientId: `landing-it-${run}`,
+                brokers: [env.kafka!.bootstrap],
+                logLevel: logLevel.NOTHING,
+            }).admin();
+            await admin.connect();
+            await admin.createTopics({
+                topics: [{ topic, numPartitions: 1 }],
+                waitForLeaders: true,
+            });
+            await admin.disconnect();
             const port = await freePort();
             agents.push(
                 await startAgent({
