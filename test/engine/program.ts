@@ -68,6 +68,12 @@ interface StateResource {
     readonly custom?: boolean;
 }
 
+/** A dynamic resource of the checkpoint, with the inputs and outputs that hold `__provider`. */
+interface DynamicResource extends StateResource {
+    readonly inputs?: Record<string, unknown>;
+    readonly outputs?: Record<string, unknown>;
+}
+
 /** `config set-all --json` entries for structured (object) values; never used for secrets. */
 function objectConfig(values: Record<string, object>): string {
     const entries = Object.entries(values).map(([key, v]) => [
@@ -286,6 +292,25 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         const file = join(work, "cars-1.txt");
         await until("the record in the sink file", () =>
             Promise.resolve(existsSync(file) && readFileSync(file, "utf8").includes("car-1")),
+        );
+    });
+
+    void it("keeps each dynamic resource's provider code within 4 KiB of state", async () => {
+        const { deployment } = await stack.exportStack();
+        const dynamic = (deployment as { resources?: DynamicResource[] }).resources?.filter((r) =>
+            r.type.startsWith("pulumi-nodejs:dynamic/"),
+        );
+        assert.equal(dynamic?.length, 16);
+        // The engine keeps `__provider` in the inputs and again in the outputs.
+        for (const r of dynamic ?? []) {
+            const bytes = [r.inputs?.__provider, r.outputs?.__provider].map((v) =>
+                typeof v === "string" ? JSON.stringify(v).length : 0,
+            );
+            assert.ok(bytes[0] + bytes[1] <= 4096, `${r.urn}: ${bytes.join(" + ")} B`);
+        }
+        console.log(
+            `# state: ${JSON.stringify(deployment).length} B for ${dynamic?.length} dynamic ` +
+                `resources; __provider ${JSON.stringify(dynamic?.[0]?.inputs?.__provider).length} B`,
         );
     });
 
