@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { HttpError, type HttpResponse } from "../http";
+import { providerRef } from "../providerRef";
 import {
     KAFKA_CONNECTOR_PROVIDER_VERSION,
     checkConnector,
@@ -225,7 +226,8 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: KafkaConnectorArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            kafkaConnectorProvider,
+            // A small shim in state; it loads kafkaConnectorProvider from this module at run time.
+            providerRef("connectors/kafkaConnector/resource", "kafkaConnectorProvider"),
             name,
             {
                 connectUrl: args.connectUrl,
