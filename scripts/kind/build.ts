@@ -11,6 +11,9 @@
  *            images preloaded
  *   apps     HDFS, Flume and Sqoop images from their Dockerfiles, and the test Connect image
  *
+ * With `KIND_IMAGES=upstream` (GitHub Actions) only `pull` (the Dockerfiles' Docker Hub bases)
+ * and `apps` on those bases run: kind's own node image is used and nothing else is built.
+ *
  *   npx tsx scripts/kind/build.ts             every step (warm: stamps checked, seconds)
  *   npx tsx scripts/kind/build.ts node apps   the named steps only
  *
@@ -44,11 +47,13 @@ import {
     baseImages,
     debianMirror,
     debianSuite,
+    imageSourceOf,
     kindCache,
     nodeBaseImage,
     nodeImage,
     nodeImages,
     repoRoot,
+    upstreamBases,
 } from "./images";
 import { kubernetesVersion } from "../engine/tools";
 
@@ -499,26 +504,36 @@ function appStep(
     });
 }
 
+/** The upstream bases, pulled (a build's stamp hashes its bases' image ids). */
+function stepPull(): StepResult[] {
+    return Object.values(upstreamBases).map((image) => {
+        const t = Date.now();
+        const res = spawnSync("docker", ["pull", "-q", image], { encoding: "utf8" });
+        if (res.status !== 0) throw new Error(`docker pull ${image} failed: ${res.stderr}`);
+        return { line: `pull ${image}: ${((Date.now() - t) / 1000).toFixed(1)} s` };
+    });
+}
+
 function stepApps(): StepResult[] {
     const platform = join(repoRoot, "components/platform");
-    const maven = { MAVEN_IMAGE: baseImages.maven };
+    const upstream = imageSourceOf(process.env.KIND_IMAGES) === "upstream";
+    const bases = upstream
+        ? upstreamBases
+        : { MAVEN_IMAGE: baseImages.maven, JRE_IMAGE: baseImages.jre, JDK_IMAGE: baseImages.jdk };
+    const maven = { MAVEN_IMAGE: bases.MAVEN_IMAGE };
+    const jre = { JRE_IMAGE: bases.JRE_IMAGE };
     const connectDir = join(here, "images/connect");
     // The services harness's Kafka classpath, reused as is for the worker's libs.
     const kafkaPom = join(repoRoot, "scripts/services/maven/kafka/pom.xml");
     return [
-        appStep("hdfs", [join(platform, "hdfs")], { ...maven, JRE_IMAGE: baseImages.jre }),
-        appStep("flume", [join(platform, "flume")], { ...maven, JRE_IMAGE: baseImages.jre }),
-        appStep("sqoop", [join(platform, "sqoop")], { ...maven, JDK_IMAGE: baseImages.jdk }),
-        appStep(
-            "connect",
-            [connectDir, kafkaPom],
-            { ...maven, JRE_IMAGE: baseImages.jre },
-            (ctx) => {
-                cpSync(connectDir, ctx, { recursive: true });
-                mkdirSync(join(ctx, "kafka"), { recursive: true });
-                cpSync(kafkaPom, join(ctx, "kafka/pom.xml"));
-            },
-        ),
+        appStep("hdfs", [join(platform, "hdfs")], { ...maven, ...jre }),
+        appStep("flume", [join(platform, "flume")], { ...maven, ...jre }),
+        appStep("sqoop", [join(platform, "sqoop")], { ...maven, JDK_IMAGE: bases.JDK_IMAGE }),
+        appStep("connect", [connectDir, kafkaPom], { ...maven, ...jre }, (ctx) => {
+            cpSync(connectDir, ctx, { recursive: true });
+            mkdirSync(join(ctx, "kafka"), { recursive: true });
+            cpSync(kafkaPom, join(ctx, "kafka/pom.xml"));
+        }),
     ];
 }
 
@@ -534,12 +549,20 @@ const steps: Record<string, () => StepResult | StepResult[]> = {
     apps: stepApps,
 };
 
+/** The steps of the upstream image source: the rest comes from registries. */
+const upstreamSteps: Record<string, () => StepResult | StepResult[]> = {
+    pull: stepPull,
+    apps: stepApps,
+};
+
 function main(): void {
     const wanted = process.argv.slice(2);
-    const unknown = wanted.filter((w) => !(w in steps));
+    const upstream = imageSourceOf(process.env.KIND_IMAGES) === "upstream";
+    const chosen = upstream ? upstreamSteps : steps;
+    const unknown = wanted.filter((w) => !(w in chosen));
     if (unknown.length > 0) {
         console.error(
-            `unknown steps: ${unknown.join(", ")} (known: ${Object.keys(steps).join(", ")})`,
+            `unknown steps: ${unknown.join(", ")} (known: ${Object.keys(chosen).join(", ")})`,
         );
         process.exit(2);
     }
@@ -548,7 +571,7 @@ function main(): void {
     const ensure = spawnSync("bash", [join(here, "dockerd.sh")], { stdio: "inherit" });
     if (ensure.status !== 0) process.exit(1);
     const report: string[] = [];
-    for (const [name, step] of Object.entries(steps)) {
+    for (const [name, step] of Object.entries(chosen)) {
         if (wanted.length > 0 && !wanted.includes(name)) continue;
         const t = Date.now();
         const results = [step()].flat();

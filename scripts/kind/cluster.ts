@@ -16,7 +16,18 @@ import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { kubernetesNodeSpec, toolBin } from "../engine/tools";
 import { kindSpec } from "./goTools";
-import { etcdImageTag, k8sRepository, kindCache, nodeImage, nodeImages, repoRoot } from "./images";
+import {
+    etcdImageTag,
+    imageSourceOf,
+    k8sRepository,
+    kindCache,
+    nodeImage,
+    nodeImages,
+    repoRoot,
+} from "./images";
+
+/** `KIND_IMAGES=upstream`: kind, kubectl and Docker from the machine (CI), kind's node image. */
+const upstream = imageSourceOf(process.env.KIND_IMAGES) === "upstream";
 
 /** Name of the cluster (the dev stack's context is `kind-<name>`). */
 export const clusterName = process.env.KIND_CLUSTER_NAME ?? "ingest";
@@ -26,6 +37,7 @@ export const kubeconfig = join(kindCache, "kubeconfig");
 
 /** Environment for kind and kubectl: the docker shim and the built binaries first on PATH. */
 export function kindEnv(): NodeJS.ProcessEnv {
+    if (upstream) return { ...process.env, KUBECONFIG: kubeconfig };
     const path = [join(__dirname, "shim"), toolBin(kindSpec), toolBin(kubernetesNodeSpec)];
     return {
         ...process.env,
@@ -77,16 +89,31 @@ function clusterExists(): boolean {
 /** Creates the cluster unless it exists; returns seconds taken. */
 export function createCluster(): number {
     const started = Date.now();
-    const ensure = spawnSync("bash", [join(__dirname, "dockerd.sh")], { stdio: "inherit" });
-    if (ensure.status !== 0) throw new Error("no Docker engine (see scripts/kind/dockerd.sh)");
-    // kind bind-mounts the host's /lib/modules, absent on machines with a built-in-only kernel.
-    mkdirSync("/lib/modules", { recursive: true });
+    if (!upstream) {
+        const ensure = spawnSync("bash", [join(__dirname, "dockerd.sh")], { stdio: "inherit" });
+        if (ensure.status !== 0) throw new Error("no Docker engine (see scripts/kind/dockerd.sh)");
+        // kind bind-mounts the host's /lib/modules, absent on machines with a built-in-only kernel.
+        mkdirSync("/lib/modules", { recursive: true });
+    }
     if (clusterExists()) {
         console.log(`kind: cluster ${clusterName} exists; reusing it`);
         run("kind", ["export", "kubeconfig", "--name", clusterName]);
         return 0;
     }
     mkdirSync(kindCache, { recursive: true });
+    if (upstream) {
+        // kind's published node image and the project's own config, unchanged.
+        const res = spawnSync(
+            "kind",
+            ["create", "cluster", "--name", clusterName, "--wait", "3m"].concat([
+                "--config",
+                join(repoRoot, "scripts/kind-config.yaml"),
+            ]),
+            { env: kindEnv(), stdio: "inherit" },
+        );
+        if (res.status !== 0) throw new Error(`kind create cluster ${clusterName} failed`);
+        return (Date.now() - started) / 1000;
+    }
     const configPath = join(kindCache, "kind-config.offline.yaml");
     writeFileSync(
         configPath,

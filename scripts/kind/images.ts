@@ -58,6 +58,28 @@ export const nodeImages = {
 export const nodeBaseImage = `ingest.local/kind-node-base:${debianSuite}`;
 export const nodeImage = `ingest.local/kind-node:v${kubernetesVersion}`;
 
+/**
+ * Where the suite's images come from, `KIND_IMAGES`: `local` (default) builds every one on this
+ * machine from Debian packages, the Go proxy and Maven Central (no registry reachable); `upstream`
+ * takes kind's published node image and builds the application images on the Dockerfiles' own
+ * Docker Hub bases (GitHub Actions with helm/kind-action).
+ */
+export type ImageSource = "local" | "upstream";
+
+/** {@link ImageSource} from `KIND_IMAGES`; anything else is an error naming the variable. */
+export function imageSourceOf(value: string | undefined): ImageSource {
+    if (value === undefined || value === "" || value === "local") return "local";
+    if (value === "upstream") return "upstream";
+    throw new Error(`KIND_IMAGES=${value}: must be "local" (built here) or "upstream" (pulled)`);
+}
+
+/** Base images of the upstream source: the Dockerfiles' defaults, pinned there. */
+export const upstreamBases = {
+    MAVEN_IMAGE: "maven:3.9.9-eclipse-temurin-17",
+    JRE_IMAGE: "eclipse-temurin:17.0.13_11-jre-jammy",
+    JDK_IMAGE: "eclipse-temurin:17.0.13_11-jdk-jammy",
+} as const;
+
 /** Application images built here from Maven Central jars on the local Debian JRE/JDK. */
 export const appImages = {
     hdfs: "ingest.local/hdfs:3.4.1",

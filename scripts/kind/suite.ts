@@ -25,7 +25,7 @@ import {
     kubeconfig,
     loadImages,
 } from "./cluster";
-import { appImages, repoRoot } from "./images";
+import { appImages, imageSourceOf, repoRoot, upstreamBases } from "./images";
 import { kubernetesPluginPath, pulumiSpec, toolBin } from "../engine/tools";
 
 /** Where each component of the dev stack comes from in this suite, and why. */
@@ -118,25 +118,46 @@ function kindGateway(): string {
 }
 
 function main(): void {
+    const source = imageSourceOf(process.env.KIND_IMAGES);
+    console.log(
+        source === "local"
+            ? "# kind suite: image source local (KIND_IMAGES): node and component images built on this machine"
+            : `# kind suite: image source upstream (KIND_IMAGES): kind's node image, component images on ${Object.values(upstreamBases).join(", ")}`,
+    );
     console.log("# kind suite: where each component runs");
     for (const c of componentSources) {
         console.log(`#   ${c.runs.padEnd(8)} ${c.component.padEnd(34)} ${c.why}`);
     }
-    for (const [cmd, why] of [
-        ["dockerd", "no Docker engine (apt-get install docker.io)"],
-        ["debootstrap", "no debootstrap (apt-get install debootstrap)"],
-        ["go", "no Go toolchain to build kind and Kubernetes"],
+    const needs: (readonly [string, string])[] =
+        source === "local"
+            ? [
+                  ["dockerd", "no Docker engine (apt-get install docker.io)"],
+                  ["debootstrap", "no debootstrap (apt-get install debootstrap)"],
+                  ["go", "no Go toolchain to build kind and Kubernetes"],
+              ]
+            : [
+                  ["docker", "no Docker"],
+                  ["kind", "no kind on PATH (helm/kind-action installs it)"],
+                  ["kubectl", "no kubectl on PATH (helm/kind-action installs it)"],
+                  ["pulumi", "no Pulumi CLI on PATH (pulumi/actions installs it)"],
+              ];
+    needs.push(
         ["java", "no JDK for the host-side Kafka"],
         ["mvn", "no Maven for the host-side Kafka's jars"],
-    ] as const) {
+    );
+    for (const [cmd, why] of needs) {
         if (!has(cmd)) cannotRun(why);
     }
-    if (process.getuid?.() !== 0) cannotRun("needs root (debootstrap, dockerd, kind's node)");
+    if (source === "local" && process.getuid?.() !== 0) {
+        cannotRun("needs root (debootstrap, dockerd, kind's node)");
+    }
 
     // The engine (CLI + Kubernetes provider) is scripts/engine's to build (`npm run engine:build`);
     // the suite only looks. Without it, the same objects are applied with kubectl instead.
+    // Upstream, the released CLI on PATH installs the provider plugin itself.
     const engineReady =
-        existsSync(join(toolBin(pulumiSpec), "pulumi")) && existsSync(kubernetesPluginPath);
+        source === "upstream" ||
+        (existsSync(join(toolBin(pulumiSpec), "pulumi")) && existsSync(kubernetesPluginPath));
     const testFile = engineReady ? "test/integration/kind.ts" : "test/integration/kindApply.ts";
     if (!engineReady) {
         console.log(

@@ -32,6 +32,7 @@ import {
     stackName,
     stackSettings,
 } from "./kindStack";
+import { imageSourceOf } from "../../scripts/kind/images";
 import { changed, timed, timings, until } from "../engine/steps";
 
 /** The real entry point as an inline program (index.ts declares its resources when loaded). */
@@ -43,6 +44,9 @@ function realProgram(): () => Promise<Record<string, unknown>> {
         return Promise.resolve({ ...(require(entry) as Record<string, unknown>) });
     };
 }
+
+/** `KIND_IMAGES=upstream`: the images and the engine come from registries (CI). */
+const upstreamImages = imageSourceOf(process.env.KIND_IMAGES) === "upstream";
 
 /** What the suite feeds: car transactions (seed 002), telemetry rows and text lines (seed 003). */
 const CARS = 20;
@@ -78,24 +82,31 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
         work = mkdtempSync(join(tmpdir(), "ingest-kind-"));
         mkdirSync(join(work, "state"));
         mkdirSync(join(work, "project"));
+        // Here the engine is scripts/engine's build (CLI and Kubernetes provider in its own
+        // PULUMI_HOME); upstream (CI) it is the released CLI on PATH, which installs the provider.
+        const engine: Record<string, string> = upstreamImages
+            ? {}
+            : {
+                  PULUMI_HOME: pulumiHome,
+                  PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
+              };
         cliEnv = {
             PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "kind-suite",
             PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_HOME: pulumiHome,
             NODE_PATH: join(repoRoot, "node_modules"),
-            PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
             KUBECONFIG: process.env.KUBECONFIG ?? "",
+            ...engine,
         };
-        const pulumiCommand = await PulumiCommand.get({
-            root: toolDir(pulumiSpec.name, pulumiSpec.version),
-        });
+        const pulumiCommand = upstreamImages
+            ? await PulumiCommand.get()
+            : await PulumiCommand.get({ root: toolDir(pulumiSpec.name, pulumiSpec.version) });
         const projectSettings = yaml.load(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8"));
         stack = await LocalWorkspace.createOrSelectStack(
             { stackName, projectName: project, program: realProgram() },
             {
                 pulumiCommand,
-                pulumiHome,
+                pulumiHome: upstreamImages ? undefined : pulumiHome,
                 workDir: join(work, "project"),
                 projectSettings: projectSettings as never,
                 envVars: cliEnv,
@@ -103,7 +114,7 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
         );
         await stack.workspace.setAllConfigJson(stackName, objectConfig(stackSettings(ksql.url)));
         const set = spawnSync(
-            join(toolBin(pulumiSpec), "pulumi"),
+            pulumiCommand.command,
             ["config", "set", "--secret", "postgresPassword", "--stack", stackName],
             {
                 cwd: join(work, "project"),
@@ -206,8 +217,12 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
         );
         assert.match(cars, new RegExp(`produced ${CARS} car transactions to Cars`));
         // Seed 003, unorganized text: HTTP → Flume → Kafka UNORGANIZED → Connect sink. The Flume
-        // HTTP source has no host port: reach it as a user would, through kubectl port-forward.
-        const forward = await portForward(namespace, "svc/flume-unorganized", 8080);
+        // HTTP source's host URL is a stack output when the stack gives it a NodePort; otherwise
+        // it is reached as a user would, through kubectl port-forward.
+        const hostUrl = outputs.flumeHttpHostUrl?.value as string | undefined;
+        const forward = hostUrl
+            ? undefined
+            : await portForward(namespace, "svc/flume-unorganized", 8080);
         try {
             const sent = await timed("tool send-text", () =>
                 tool(
@@ -215,15 +230,14 @@ void describe(`kind: the dev stack through the real engine (pulumi ${pulumiSpec.
                         "send-text",
                         "--stack",
                         stackName,
-                        "--url",
-                        `http://127.0.0.1:${forward.port}`,
+                        ...(forward ? ["--url", `http://127.0.0.1:${forward.port}`] : []),
                     ],
                     TEXT_LINES.join("\n") + "\n",
                 ),
             );
             assert.match(sent, new RegExp(`sent ${TEXT_LINES.length} lines in 1 request`));
         } finally {
-            forward.stop();
+            forward?.stop();
         }
 
         // check-landing: its exit status and report are the assertion. Flume's and Sqoop's text
