@@ -239,11 +239,26 @@ async function main(): Promise<number> {
         );
     }
     const t0 = Date.now();
-    if (o.only.includes("state")) await benchState();
-    if (o.only.includes("connectors")) await benchConnectors(o, connectUrl!, bootstrap!);
-    if (o.only.includes("producer")) await benchProducer(o, bootstrap!);
+    const run: Record<Section, () => Promise<void>> = {
+        state: benchState,
+        connectors: () => benchConnectors(o, connectUrl!, bootstrap!),
+        producer: () => benchProducer(o, bootstrap!),
+    };
+    // A section that fails is reported and the others still run; the exit status says so.
+    let failed = 0;
+    for (const section of SECTIONS.filter((s) => o.only.includes(s))) {
+        try {
+            await run[section]();
+        } catch (err) {
+            failed++;
+            console.log(
+                `# ${section}: FAILED — ${err instanceof Error ? err.message : String(err)}`,
+            );
+            console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+        }
+    }
     console.log(`# bench took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    return 0;
+    return failed === 0 ? 0 : 1;
 }
 
 main().then(

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import axios, { type AxiosInstance } from "axios";
+import axios, { isAxiosError } from "axios";
 import type * as pulumi from "@pulumi/pulumi";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector/resource";
 import { pool, secondsSince } from "./stats";
@@ -103,8 +103,43 @@ interface RawStatus {
     tasks?: { state?: string; trace?: string }[];
 }
 
+/**
+ * `call` retried while the worker answers 409 (rebalance in progress) or 500 "rebalance is
+ * expected", as any script driving Connect must, until the deadline.
+ */
+async function retryRebalance<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+        try {
+            return await call();
+        } catch (e) {
+            const status = isAxiosError(e) ? e.response?.status : undefined;
+            const text = isAxiosError(e) ? JSON.stringify(e.response?.data ?? "") : "";
+            const rebalance = status === 409 || (status === 500 && /rebalance/i.test(text));
+            if (!rebalance || Date.now() > deadline) throw e;
+            await new Promise((r) => setTimeout(r, POLL_MS));
+        }
+    }
+}
+
+/** The Connect REST calls of the raw baseline, each retried through rebalances. */
+interface Rest {
+    get<T>(path: string): Promise<{ data: T }>;
+    put(path: string, body: unknown): Promise<unknown>;
+    delete(path: string): Promise<unknown>;
+}
+
+function connectClient(connectUrl: string): Rest {
+    const http = axios.create({ baseURL: connectUrl, timeout: 60_000 });
+    return {
+        get: <T>(path: string) => retryRebalance(() => http.get<T>(path)),
+        put: (path, body) => retryRebalance(() => http.put(path, body)),
+        delete: (path) => retryRebalance(() => http.delete(path)),
+    };
+}
+
 /** Waits until every connector of `names` (and its ≥ 1 tasks) is RUNNING; fails on FAILED. */
-async function waitRunning(http: AxiosInstance, names: readonly string[]): Promise<void> {
+async function waitRunning(http: Rest, names: readonly string[]): Promise<void> {
     const deadline = Date.now() + WAIT_MS;
     const pending = new Set(names);
     while (pending.size > 0) {
@@ -133,7 +168,7 @@ async function waitRunning(http: AxiosInstance, names: readonly string[]): Promi
 }
 
 /** Waits until the tasks of `name` run with `file` (the new generation after an update). */
-async function waitTaskConfig(http: AxiosInstance, name: string, file: string): Promise<void> {
+async function waitTaskConfig(http: Rest, name: string, file: string): Promise<void> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
         const res = await http.get<{ config?: Record<string, string> }[]>(
@@ -147,7 +182,7 @@ async function waitTaskConfig(http: AxiosInstance, name: string, file: string): 
 }
 
 /** Waits until the worker lists none of `names`. */
-async function waitGone(http: AxiosInstance, names: readonly string[]): Promise<void> {
+async function waitGone(http: Rest, names: readonly string[]): Promise<void> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
         const listed = new Set((await http.get<string[]>("/connectors")).data);
@@ -159,7 +194,7 @@ async function waitGone(http: AxiosInstance, names: readonly string[]): Promise<
 
 /** Raw REST: what a script calling Connect directly does, `RAW_PARALLELISM` requests at a time. */
 export async function rawLifecycle(connectUrl: string, f: Fleet): Promise<PhaseSeconds> {
-    const http = axios.create({ baseURL: connectUrl, timeout: 60_000 });
+    const http = connectClient(connectUrl);
     const put = (version: number) =>
         pool(f.names, RAW_PARALLELISM, (name) =>
             http.put(
