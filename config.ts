@@ -231,6 +231,8 @@ const hdfsSchema = z
         /** Keep PVCs when the StatefulSets are deleted or scaled down. */
         retainVolumes: z.boolean().default(true),
         webhdfsNodePort: nodePort.optional(),
+        /** NodePort of the HttpFS gateway, for check-landing on the host (kind maps it). */
+        httpfsNodePort: nodePort.optional(),
         /** `hdfs.url` the HDFS sinks write to when the stack brings its own HDFS (hdfs://host:port). */
         rpcUrl: z
             .string()
@@ -241,6 +243,16 @@ const hdfsSchema = z
             .regex(
                 /\/webhdfs\/v1$/,
                 "must end in /webhdfs/v1 (the WebHDFS REST root), such as http://localhost:30870/webhdfs/v1",
+            )
+            .optional(),
+        /**
+         * HttpFS base URL reachable from the host (…/webhdfs/v1), when the stack brings its own
+         * HDFS; the deployed platform's own gateway is used otherwise.
+         */
+        httpfsUrl: httpUrl
+            .regex(
+                /\/webhdfs\/v1$/,
+                "must end in /webhdfs/v1 (the HttpFS REST root), such as http://localhost:30140/webhdfs/v1",
             )
             .optional(),
         /** HDFS superuser the directory resources act as: the user the namenode runs as. */

@@ -216,6 +216,8 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             ksqldb: p.ksqldbHostUrl,
             ksqldbAuth: p.ksqldb?.restCredentials,
             webhdfs: p.webhdfsHostUrl,
+            // As WebHDFS: hdfs.httpfsUrl, else the NodePort, else the in-cluster URL.
+            httpfs: cfg.hdfs.httpfsUrl ?? p.hdfs?.hostHttpfsUrl ?? p.hdfs?.httpfsUrl,
             postgres: hostPostgresEndpoint(cfg, p.postgres !== undefined),
             s3: p.dataLake ? s3Endpoint(cfg) : undefined,
             hints: endpointHints(cfg, true),
@@ -279,6 +281,7 @@ export function externalEndpoints(cfg: PlatformConfig): Endpoints {
             connect: cfg.connect.url,
             ksqldb: cfg.ksqldb.url,
             webhdfs: cfg.hdfs.webhdfsUrl,
+            httpfs: cfg.hdfs.httpfsUrl,
             postgres: hostPostgresEndpoint(cfg, false),
             hints: endpointHints(cfg, false),
         },

@@ -8,8 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { appLabels, disruptionBudget, resolveImage, workloadServiceAccount } from "./common";
 import type { HdfsArgs } from "./hdfs/args";
+import { httpfsWorkload } from "./hdfs/httpfs";
 import { HDFS_IMAGE_BUILD, resolveHdfsSettings, validateHdfsSettings } from "./hdfs/settings";
-import { coreSiteXml, HDFS_LAYOUT, hdfsSiteXml } from "./hdfs/siteXml";
+import { coreSiteXml, HDFS_LAYOUT, hdfsSiteXml, HTTPFS_USER, httpfsSiteXml } from "./hdfs/siteXml";
 import {
     datanodeStatefulSetSpec,
     hdfsLabels,
@@ -33,6 +34,13 @@ export class Hdfs extends pulumi.ComponentResource {
     public readonly webhdfsUrl: pulumi.Output<string>;
     /** WebHDFS root reachable from the host through the NodePort; `undefined` without one. */
     public readonly hostWebhdfsUrl: pulumi.Output<string> | undefined;
+    /**
+     * In-cluster root of the HttpFS gateway, `http://<name>-httpfs.<ns>.svc.cluster.local:14000/webhdfs/v1`:
+     * the WebHDFS API with file contents served by the gateway instead of a DataNode redirect.
+     */
+    public readonly httpfsUrl: pulumi.Output<string>;
+    /** HttpFS root reachable from the host through its NodePort; `undefined` without one. */
+    public readonly hostHttpfsUrl: pulumi.Output<string> | undefined;
     /** ConfigMap holding `core-site.xml` and `hdfs-site.xml`, for clients to mount. */
     public readonly configMapName: pulumi.Output<string>;
     /** Image reference the pods run (`hdfs.image`, or the one built here). */
@@ -70,6 +78,8 @@ export class Hdfs extends pulumi.ComponentResource {
             superGroup: s.superGroup,
             coreSiteOverrides: s.coreSiteOverrides,
             hdfsSiteOverrides: s.hdfsSiteOverrides,
+            // The HttpFS gateway acts for the user each request names.
+            httpfsProxyUser: HTTPFS_USER,
         };
         const nnHost = pulumi.interpolate`${names.namenode}.${ns}.svc.cluster.local`;
 
@@ -85,6 +95,7 @@ export class Hdfs extends pulumi.ComponentResource {
                     "hdfs-site.xml": nnHost.apply((h) =>
                         hdfsSiteXml({ ...siteArgs, namenodeHost: h }),
                     ),
+                    "httpfs-site.xml": httpfsSiteXml(),
                 },
             },
             { parent: this },
@@ -146,6 +157,23 @@ export class Hdfs extends pulumi.ComponentResource {
             this,
         );
 
+        // The HttpFS gateway: how the host reads file contents (see hdfs/httpfs.ts).
+        this.httpfsUrl = httpfsWorkload(
+            name,
+            {
+                namespace: ns,
+                image: s.image,
+                configMapName: config.metadata.name,
+                resources: s.httpfsResources,
+                nodePort: s.httpfsNodePort,
+            },
+            this,
+        );
+        this.hostHttpfsUrl =
+            s.httpfsNodePort === undefined
+                ? undefined
+                : pulumi.output(`http://${s.hostAddress}:${s.httpfsNodePort}/webhdfs/v1`);
+
         const nnSvcHost = pulumi.interpolate`${nnService.metadata.name}.${ns}.svc.cluster.local`;
         this.rpcUrl = pulumi.interpolate`hdfs://${nnSvcHost}:${s.rpcPort}`;
         this.webhdfsUrl = pulumi.interpolate`http://${nnSvcHost}:${HDFS_LAYOUT.namenodeHttpPort}/webhdfs/v1`;
@@ -158,6 +186,8 @@ export class Hdfs extends pulumi.ComponentResource {
             rpcUrl: this.rpcUrl,
             webhdfsUrl: this.webhdfsUrl,
             hostWebhdfsUrl: this.hostWebhdfsUrl,
+            httpfsUrl: this.httpfsUrl,
+            hostHttpfsUrl: this.hostHttpfsUrl,
             configMapName: this.configMapName,
         });
     }

@@ -164,6 +164,7 @@ export function deployPlatform(cfg: PlatformConfig) {
                   namenodeResources: cfg.hdfs.namenodeResources,
                   datanodeResources: cfg.hdfs.datanodeResources,
                   webhdfsNodePort: cfg.hdfs.webhdfsNodePort,
+                  httpfsNodePort: cfg.hdfs.httpfsNodePort,
                   hostAddress: "localhost",
                   pvcRetention: cfg.hdfs.retainVolumes
                       ? { whenDeleted: "Retain", whenScaled: "Retain" }

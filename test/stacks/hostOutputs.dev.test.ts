@@ -25,6 +25,29 @@ describe("dev stack host outputs", () => {
         assert.equal(await output("flumeHttpHostUrl"), "http://localhost:30081");
     });
 
+    it("exposes the HDFS component's HttpFS gateway on its NodePort as httpfsHostUrl", async () => {
+        assert.equal(await output("httpfsHostUrl"), "http://localhost:30140/webhdfs/v1");
+        const svc = one("kubernetes:core/v1:Service", "hdfs-httpfs").inputs.spec as any;
+        assert.equal(svc.type, "NodePort");
+        assert.deepEqual(svc.ports, [
+            { name: "http", port: 14000, targetPort: "http", nodePort: 30140 },
+        ]);
+        const deployment = one("kubernetes:apps/v1:Deployment", "hdfs-httpfs").inputs.spec as any;
+        const pod = deployment.template.spec;
+        assert.equal(pod.containers[0].name, "httpfs");
+        // The HDFS image (it carries hadoop-hdfs-httpfs), pushed to the dev registry.
+        const nn = one("kubernetes:apps/v1:StatefulSet", "hdfs-namenode").inputs.spec as any;
+        assert.equal(
+            await resolve(pod.containers[0].image),
+            await resolve(nn.template.spec.containers[0].image),
+        );
+        // The ConfigMap the gateway mounts grants the proxy user and carries httpfs-site.xml.
+        const conf = one("kubernetes:core/v1:ConfigMap", "hdfs-hadoop-conf").inputs.data as any;
+        const core = await resolve(conf["core-site.xml"] as string);
+        assert.match(core, /<name>hadoop\.proxyuser\.httpfs\.hosts<\/name>/);
+        assert.match(conf["httpfs-site.xml"], /<name>httpfs\.http\.port<\/name>\s*<value>14000/);
+    });
+
     it("exposes the Flume HTTP source on that NodePort and nothing else of the agent", () => {
         const spec = one("kubernetes:core/v1:Service", "flume-unorganized").inputs.spec as any;
         assert.equal(spec.type, "NodePort");
@@ -63,7 +86,12 @@ describe("dev stack host outputs", () => {
             }
         }
         const keys = ports.map(([k]) => k);
-        for (const key of ["postgres.nodePort", "hdfs.webhdfsNodePort", "flume.httpNodePort"]) {
+        for (const key of [
+            "postgres.nodePort",
+            "hdfs.webhdfsNodePort",
+            "hdfs.httpfsNodePort",
+            "flume.httpNodePort",
+        ]) {
             assert.ok(keys.includes(key), `${key} in ${keys.join(", ")}`);
         }
         for (const [key, port] of ports) {

@@ -290,6 +290,7 @@ describe("prod stack", () => {
             "Deployment console",
             "Deployment flume-cars",
             "Deployment flume-unorganized",
+            "Deployment hdfs-httpfs",
             "Deployment ksqldb",
             "Job sqoop-import",
             "StatefulSet hdfs-datanode",
@@ -324,6 +325,7 @@ describe("prod stack", () => {
             "StatefulSet postgres",
             "StatefulSet hdfs-namenode",
             "StatefulSet hdfs-datanode",
+            "Deployment hdfs-httpfs",
         ]) {
             const spec = pods.get(name)!.spec;
             for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {

@@ -43,6 +43,13 @@ export interface HdfsArgs {
     readonly rpcPort?: number;
     /** NodePort (30000-32767) exposing WebHDFS to the host, e.g. through kind's port mappings. Defaults to none. */
     readonly webhdfsNodePort?: number;
+    /**
+     * NodePort (30000-32767) exposing the HttpFS gateway (file contents without a DataNode
+     * redirect) to the host. Defaults to none: a ClusterIP Service.
+     */
+    readonly httpfsNodePort?: number;
+    /** HttpFS gateway requests/limits. Defaults to 100m/384Mi requested, 500m/512Mi limit. */
+    readonly httpfsResources?: ResourceSpec;
     /** Host name that reaches the NodePort from where Pulumi runs. Defaults to `"localhost"` (kind). */
     readonly hostAddress?: string;
     /** PVC retention of both StatefulSets. Defaults to `"Retain"` on delete and on scale-down. */

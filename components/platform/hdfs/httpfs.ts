@@ -6,16 +6,19 @@
  * writes through the HDFS client inside the cluster, so one Service (a NodePort on kind) is enough.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import {
     appLabels,
     httpProbe,
+    httpWorkload,
+    nonRootPod,
     readOnlyContainer,
     scratchVolume,
     tcpProbe,
     toResources,
     type ResourceSpec,
 } from "../common";
+import { HADOOP_UID } from "./settings";
 import { HDFS_LAYOUT, HTTPFS_USER } from "./siteXml";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -24,14 +27,6 @@ type Volume = k8s.types.input.core.v1.Volume;
 /** Hadoop's config directory in the image; the site files are mounted into it. */
 const CONF_DIR = "/opt/hadoop/etc/hadoop";
 const HDFS_BIN = "/opt/hadoop/bin/hdfs";
-
-/** Default HttpFS resources: one small JVM that only relays bytes. */
-export const DEFAULT_HTTPFS_RESOURCES: ResourceSpec = {
-    cpuRequest: "100m",
-    memoryRequest: "384Mi",
-    cpuLimit: "500m",
-    memoryLimit: "512Mi",
-};
 
 /** Object name of the gateway's Deployment, Service and ServiceAccount. */
 export function httpfsName(name: string): string {
@@ -114,4 +109,42 @@ export function httpfsVolumes(configMapName: pulumi.Input<string>): Volume[] {
         scratchVolume("tmp", "256Mi"),
         scratchVolume("logs", "256Mi"),
     ];
+}
+
+/** Arguments of {@link httpfsWorkload}. */
+export interface HttpfsWorkloadArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** The HDFS image (it carries hadoop-hdfs-httpfs). */
+    readonly image: pulumi.Input<string>;
+    /** The Hdfs ConfigMap with core-site.xml, hdfs-site.xml and httpfs-site.xml. */
+    readonly configMapName: pulumi.Input<string>;
+    readonly resources: ResourceSpec;
+    /** NodePort exposing the gateway to the host; unset = ClusterIP. */
+    readonly nodePort?: number;
+}
+
+/**
+ * The gateway's Deployment, ServiceAccount and Service under `parent`; returns its in-cluster
+ * WebHDFS root (`http://<name>-httpfs.<ns>.svc.cluster.local:14000/webhdfs/v1`).
+ */
+export function httpfsWorkload(
+    name: string,
+    args: HttpfsWorkloadArgs,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
+    const url = httpWorkload(
+        {
+            name: httpfsName(name),
+            namespace: args.namespace,
+            labels: httpfsLabels(name),
+            podSecurityContext: nonRootPod(HADOOP_UID),
+            container: httpfsContainer(args.image, args.resources),
+            volumes: httpfsVolumes(args.configMapName),
+            portName: "http",
+            port: HDFS_LAYOUT.httpfsPort,
+            nodePort: args.nodePort,
+        },
+        parent,
+    );
+    return pulumi.interpolate`${url}/webhdfs/v1`;
 }

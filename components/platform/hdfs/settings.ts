@@ -29,6 +29,14 @@ export const DEFAULT_NAMENODE_RESOURCES: ResourceSpec = {
     memoryLimit: "1Gi",
 };
 
+/** Default HttpFS gateway resources: one small JVM that only relays bytes. */
+export const DEFAULT_HTTPFS_RESOURCES: ResourceSpec = {
+    cpuRequest: "100m",
+    memoryRequest: "384Mi",
+    cpuLimit: "500m",
+    memoryLimit: "512Mi",
+};
+
 /** Default DataNode resources. */
 export const DEFAULT_DATANODE_RESOURCES: ResourceSpec = {
     cpuRequest: "250m",
@@ -50,6 +58,8 @@ export interface HdfsSettings {
     readonly datanodeResources: ResourceSpec;
     readonly rpcPort: number;
     readonly webhdfsNodePort?: number;
+    readonly httpfsNodePort?: number;
+    readonly httpfsResources: ResourceSpec;
     readonly hostAddress: string;
     readonly whenDeleted: PvcRetentionAction;
     readonly whenScaled: PvcRetentionAction;
@@ -79,6 +89,8 @@ export function resolveHdfsSettings(
         datanodeResources: args.datanodeResources ?? DEFAULT_DATANODE_RESOURCES,
         rpcPort: args.rpcPort ?? 9000,
         webhdfsNodePort: args.webhdfsNodePort,
+        httpfsNodePort: args.httpfsNodePort,
+        httpfsResources: args.httpfsResources ?? DEFAULT_HTTPFS_RESOURCES,
         hostAddress: args.hostAddress ?? "localhost",
         whenDeleted: args.pvcRetention?.whenDeleted ?? "Retain",
         whenScaled: args.pvcRetention?.whenScaled ?? "Retain",
@@ -114,6 +126,17 @@ export function validateHdfsSettings(s: HdfsSettings): string[] {
         problems.push(
             `webhdfsNodePort must be in the NodePort range 30000-32767 (got ${s.webhdfsNodePort})`,
         );
+    }
+    if (s.httpfsNodePort !== undefined) {
+        if (!isIntIn(s.httpfsNodePort, 30000, 32767)) {
+            problems.push(
+                `httpfsNodePort must be in the NodePort range 30000-32767 (got ${s.httpfsNodePort})`,
+            );
+        } else if (s.httpfsNodePort === s.webhdfsNodePort) {
+            problems.push(
+                `httpfsNodePort and webhdfsNodePort must differ (both ${s.httpfsNodePort})`,
+            );
+        }
     }
     for (const [field, value] of [
         ["namenodeStorage", s.namenodeStorage],

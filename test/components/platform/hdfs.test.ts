@@ -83,18 +83,21 @@ function props(xml: string): Record<string, string> {
 }
 
 void describe("Hdfs component", () => {
-    void it("creates exactly a ConfigMap, three Services and two StatefulSets by default", async () => {
+    void it("creates exactly a ConfigMap, four Services, two StatefulSets and the HttpFS Deployment by default", async () => {
         await deploy("hd");
         assert.deepEqual(childrenOf("hd"), [
             "docker:index/image:Image hd-image",
             "ingest:components:Hdfs hd",
+            "kubernetes:apps/v1:Deployment hd-httpfs",
             `${STS} hd-datanode`,
             `${STS} hd-namenode`,
             `${CM} hd-hadoop-conf`,
             `${SVC} hd-datanode-headless`,
+            `${SVC} hd-httpfs`,
             `${SVC} hd-namenode`,
             `${SVC} hd-namenode-headless`,
             "kubernetes:core/v1:ServiceAccount hd-datanode",
+            "kubernetes:core/v1:ServiceAccount hd-httpfs",
             "kubernetes:core/v1:ServiceAccount hd-namenode",
             "kubernetes:policy/v1:PodDisruptionBudget hd-datanode",
             "pulumi:providers:kubernetes hd-k8s",
@@ -106,7 +109,7 @@ void describe("Hdfs component", () => {
         const children = recorded.filter(
             (r) => r.name.startsWith("prov-") && r.type.startsWith("kubernetes:"),
         );
-        assert.equal(children.length, 9);
+        assert.equal(children.length, 12);
         for (const c of children) {
             assert.match(c.provider ?? "", /::prov-k8s::/, c.name);
             assert.equal(parents.get(`${c.type} ${c.name}`), component, c.name);
