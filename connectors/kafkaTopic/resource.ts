@@ -218,6 +218,42 @@ export async function untilDescribed(
     });
 }
 
+/**
+ * Sends CreateTopics; true when this call created the topic, false when it already existed.
+ * kafkajs's wait for leaders retries only LEADER_NOT_AVAILABLE, so a broker whose metadata lags
+ * its controller (a loaded machine, seen in CI) fails the call with UNKNOWN_TOPIC_OR_PARTITION
+ * after the topic was created: that answer means "created, not visible yet" and
+ * {@link untilDescribed} waits for it.
+ */
+export async function createTopic(
+    admin: Pick<kafkajsTypes.Admin, "createTopics">,
+    inputs: Pick<
+        TopicInputs,
+        "name" | "partitions" | "replicationFactor" | "config" | "timeoutSeconds"
+    >,
+): Promise<boolean> {
+    try {
+        return await admin.createTopics({
+            waitForLeaders: true,
+            timeout: inputs.timeoutSeconds * 1000,
+            topics: [
+                {
+                    topic: inputs.name,
+                    numPartitions: inputs.partitions,
+                    replicationFactor: inputs.replicationFactor,
+                    configEntries: Object.entries(inputs.config).map(([name, value]) => ({
+                        name,
+                        value,
+                    })),
+                },
+            ],
+        });
+    } catch (e) {
+        if ((e as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return true;
+        throw e;
+    }
+}
+
 /** Brings an existing topic to `news`: configs (merged), then partitions; returns live outputs. */
 async function apply(
     admin: kafkajsTypes.Admin,
@@ -284,21 +320,7 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: TopicInputs) {
         const outs = await withAdmin(inputs, async (admin) => {
-            const created = await admin.createTopics({
-                waitForLeaders: true,
-                timeout: inputs.timeoutSeconds * 1000,
-                topics: [
-                    {
-                        topic: inputs.name,
-                        numPartitions: inputs.partitions,
-                        replicationFactor: inputs.replicationFactor,
-                        configEntries: Object.entries(inputs.config).map(([name, value]) => ({
-                            name,
-                            value,
-                        })),
-                    },
-                ],
-            });
+            const created = await createTopic(admin, inputs);
             if (!created) {
                 const live = await describe(admin, inputs.name);
                 if (!inputs.adoptExisting) {

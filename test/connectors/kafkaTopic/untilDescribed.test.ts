@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { untilDescribed } from "../../../connectors/kafkaTopic/resource";
+import { createTopic, untilDescribed } from "../../../connectors/kafkaTopic/resource";
 
 type FakeAdmin = Parameters<typeof untilDescribed>[0];
 
@@ -49,5 +49,55 @@ void describe("untilDescribed (a just-created topic)", () => {
             untilDescribed(admin, "t", Date.now() + 500),
             /timed out waiting until topic t is visible in the brokers' metadata/,
         );
+    });
+});
+
+void describe("createTopic (CreateTopics with kafkajs's wait for leaders)", () => {
+    const inputs = {
+        name: "t",
+        partitions: 1,
+        replicationFactor: 1,
+        config: {},
+        timeoutSeconds: 5,
+    };
+    const adminThrowing = (e: Error) =>
+        ({ createTopics: () => Promise.reject(e) }) as unknown as Parameters<typeof createTopic>[0];
+
+    void it("reads UNKNOWN_TOPIC_OR_PARTITION from the leader wait as created", async () => {
+        const e = Object.assign(new Error("This server does not host this topic-partition"), {
+            type: "UNKNOWN_TOPIC_OR_PARTITION",
+        });
+        assert.equal(await createTopic(adminThrowing(e), inputs), true);
+    });
+
+    void it("passes every other failure through", async () => {
+        const e = Object.assign(new Error("denied"), { type: "TOPIC_AUTHORIZATION_FAILED" });
+        await assert.rejects(createTopic(adminThrowing(e), inputs), /denied/);
+    });
+
+    void it("returns kafkajs's answer otherwise (false: it already existed)", async () => {
+        let sent: unknown;
+        const admin = {
+            createTopics: (req: unknown) => {
+                sent = req;
+                return Promise.resolve(false);
+            },
+        } as unknown as Parameters<typeof createTopic>[0];
+        assert.equal(
+            await createTopic(admin, { ...inputs, config: { "retention.ms": "1" } }),
+            false,
+        );
+        assert.deepEqual(sent, {
+            waitForLeaders: true,
+            timeout: 5000,
+            topics: [
+                {
+                    topic: "t",
+                    numPartitions: 1,
+                    replicationFactor: 1,
+                    configEntries: [{ name: "retention.ms", value: "1" }],
+                },
+            ],
+        });
     });
 });
