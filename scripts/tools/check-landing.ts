@@ -75,7 +75,7 @@ const program = withPostgresOptions(
     .option("--bucket <name>", "data-lake bucket (default: stack output dataLakeBucketName)")
     .option(
         "--s3-endpoint <url>",
-        "S3 endpoint, e.g. LocalStack's http://localhost:4566 (default: $AWS_ENDPOINT_URL, else AWS)",
+        "S3 endpoint, e.g. LocalStack's http://localhost:4566 (default: $AWS_ENDPOINT_URL, else stack output s3Endpoint, else AWS)",
     )
     .option("--sink-database <name>", "seed 004's JDBC sink database", "users_sink")
     .option("--json", "print the results as JSON");
@@ -119,12 +119,14 @@ class Probes {
                         this.outputs,
                         ["dataLakeBucketName"],
                     );
-                    const url =
-                        this.o.s3Endpoint ??
-                        process.env.AWS_ENDPOINT_URL_S3 ??
-                        process.env.AWS_ENDPOINT_URL;
-                    const source = this.o.s3Endpoint ? "flag --s3-endpoint" : "$AWS_ENDPOINT_URL";
-                    return new S3Probe(bucket, url ? { value: url, source } : undefined);
+                    const env = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+                    // The flag, then the AWS SDK's own variables, then the stack's s3Endpoint.
+                    const endpoint: Endpoint | undefined = this.o.s3Endpoint
+                        ? { value: this.o.s3Endpoint, source: "flag --s3-endpoint" }
+                        : env
+                          ? { value: env, source: "$AWS_ENDPOINT_URL" }
+                          : await this.outputs.find(["s3Endpoint"]);
+                    return new S3Probe(bucket, endpoint);
                 })();
                 return (await this.s3).count(t);
             case "jdbc": {

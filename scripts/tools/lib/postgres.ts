@@ -10,11 +10,11 @@ export function withPostgresOptions(cmd: Command): Command {
     return cmd
         .option(
             "--pg-host <host>",
-            "Postgres host (default $PGHOST, else 127.0.0.1: the dev stack's NodePort)",
+            "Postgres host (default $PGHOST, else stack output postgresHostEndpoint, else 127.0.0.1)",
         )
         .option(
             "--pg-port <port>",
-            "Postgres port (default $PGPORT, else 30432: the dev stack's NodePort)",
+            "Postgres port (default $PGPORT, else stack output postgresHostEndpoint, else 30432)",
             Number,
         )
         .option("--pg-user <name>", "Postgres user (default $PGUSER, else ingest)")
@@ -62,6 +62,50 @@ async function password(outputs: StackOutputs): Promise<{ value: string; source:
     }
 }
 
+/**
+ * Host and port: the flags, then $PGHOST/$PGPORT, then the stack output `postgresHostEndpoint`
+ * (`host:port`), then the dev NodePort on loopback. A flag or variable for one half keeps the
+ * other half's own default chain.
+ */
+export async function postgresAddress(
+    o: PostgresOptions,
+    outputs: StackOutputs,
+): Promise<{ host: string; port: number; source: string }> {
+    const env = process.env;
+    const given = {
+        host: o.pgHost ?? env.PGHOST,
+        port: o.pgPort ?? (env.PGPORT ? Number(env.PGPORT) : undefined),
+    };
+    if (given.host !== undefined && given.port !== undefined) {
+        const flags = o.pgHost !== undefined || o.pgPort !== undefined;
+        return {
+            host: given.host,
+            port: given.port,
+            source: flags ? "flags --pg-host/--pg-port" : "$PGHOST/$PGPORT",
+        };
+    }
+    const out = await outputs.find(["postgresHostEndpoint"]);
+    const m = out ? /^(.+):(\d+)$/.exec(out.value) : null;
+    if (out && m) {
+        return {
+            host: given.host ?? m[1],
+            port: given.port ?? Number(m[2]),
+            source:
+                given.host !== undefined || given.port !== undefined
+                    ? `${out.source}, partly overridden by a flag or $PG* variable`
+                    : out.source,
+        };
+    }
+    return {
+        host: given.host ?? "127.0.0.1",
+        port: given.port ?? 30432,
+        source:
+            given.host !== undefined || given.port !== undefined
+                ? "flags/$PG* variables and the dev default for the rest"
+                : "the dev default (NodePort 30432; set --pg-host/--pg-port)",
+    };
+}
+
 /** A connected client; a failure names the endpoint and where it and the password came from. */
 export async function connectPostgres(
     o: PostgresOptions,
@@ -69,18 +113,9 @@ export async function connectPostgres(
     database?: string,
 ): Promise<{ client: Client; endpoint: Endpoint }> {
     const env = process.env;
-    const host = o.pgHost ?? env.PGHOST ?? "127.0.0.1";
-    const port = o.pgPort ?? (env.PGPORT ? Number(env.PGPORT) : 30432);
     const db = database ?? o.pgDatabase ?? env.PGDATABASE ?? "telemetry";
-    const endpoint: Endpoint = {
-        value: `${host}:${port}/${db}`,
-        source:
-            o.pgHost !== undefined || o.pgPort !== undefined
-                ? "flags --pg-host/--pg-port"
-                : env.PGHOST
-                  ? "$PGHOST/$PGPORT"
-                  : "the dev default (NodePort 30432; set --pg-host/--pg-port)",
-    };
+    const { host, port, source } = await postgresAddress(o, outputs);
+    const endpoint: Endpoint = { value: `${host}:${port}/${db}`, source };
     const pw = await password(outputs);
     const client = new Client({
         host,
