@@ -17,17 +17,17 @@ import {
     type ConnectorTargetState,
     type ConnectorTaskStatus,
 } from "./inputs";
+import { converge, readOutputs, type Generation } from "./apply";
+import { READ_REUSE_MS, forget, snapshot, workerVersion } from "./live";
 import {
     call,
     configMismatch,
-    converge,
     ctxOf,
     enc,
     fullConfig,
     getConfig,
     getStatus,
     orMissing,
-    readOutputs,
     validate,
     workerSupports,
 } from "./rest";
@@ -60,8 +60,9 @@ export interface KafkaConnectorArgs {
     /** Bound on every wait (rebalance retries, task start-up), in seconds. Defaults to 300. */
     readonly waitTimeoutSeconds?: pulumi.Input<number>;
     /**
-     * How long the connector must stay in the target state (or a task stay FAILED) before an
-     * apply ends: status right after a write still shows the old tasks. Defaults to 3.
+     * How long an outcome must hold when the new task generation cannot be told from the old one
+     * (task configs that carry none of the changed keys, a restart never seen); it also caps the
+     * 0.25 s start window. An apply otherwise ends on evidence (see `apply.ts`). Defaults to 3.
      */
     readonly settleSeconds?: pulumi.Input<number>;
     /**
@@ -90,9 +91,9 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const inputs = raw;
         const ctx = ctxOf(inputs, Object.values(inputs.sensitiveConfig));
         await validate(ctx, inputs);
-        const info = await call<{ version?: string }>(ctx, "GET", "/");
-        const initialState = workerSupports(info.data?.version, 3, 7);
-        if (inputs.state === "STOPPED" && !workerSupports(info.data?.version, 3, 5)) {
+        const version = await workerVersion(ctx);
+        const initialState = workerSupports(version, 3, 7);
+        if (inputs.state === "STOPPED" && !workerSupports(version, 3, 5)) {
             throw new Error(
                 `connector ${inputs.name}: state STOPPED needs Kafka Connect 3.5 or later`,
             );
@@ -100,6 +101,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const desired = fullConfig(inputs);
         const secretKeys = Object.keys(inputs.sensitiveConfig);
         let retried = false;
+        let stateApplied = initialState;
         const landed = async (): Promise<HttpResponse<unknown> | undefined> => {
             const live = await getConfig(ctx);
             if (live && configMismatch(desired, live, secretKeys).length === 0) {
@@ -118,6 +120,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
                 onRetry: () => (retried = true),
             });
         } catch (e) {
+            stateApplied = false;
             if (!(
                 e instanceof HttpError &&
                 e.status === 409 &&
@@ -143,17 +146,29 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
                 );
             }
         }
-        const outs = await converge(ctx, inputs, raw.__provider, { restartAll: false });
+        forget(ctx);
+        const outs = await converge(ctx, inputs, raw.__provider, {
+            restartAll: false,
+            generation: { fresh: true },
+            stateApplied,
+        });
         return { id: inputs.name, outs };
     },
 
     async read(id: string, props: ConnectorOutputs) {
         const ctx = ctxOf({ ...props, name: props.name ?? id }, []);
-        let outs = await readOutputs(ctx, { ...props, name: props.name ?? id });
+        const base = { ...props, name: props.name ?? id };
+        // A refresh reads every connector at once: one bulk answer serves them all. A connector
+        // missing from it (or a worker without it) is read on its own, where a 404 is definite.
+        const entry = (await snapshot(ctx, Date.now() - READ_REUSE_MS, "read"))?.[base.name];
+        let outs =
+            entry?.status && entry.info?.config
+                ? await readOutputs(ctx, base, entry.status, entry.info.config)
+                : await readOutputs(ctx, base);
         if (!outs) {
             // A follower that just joined may lag the config topic; look once more before declaring it gone.
             await new Promise((r) => setTimeout(r, 1_000));
-            outs = await readOutputs(ctx, { ...props, name: props.name ?? id });
+            outs = await readOutputs(ctx, base);
         }
         return outs ? { id, props: outs } : { id: "" };
     },
@@ -168,9 +183,18 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const configChanged = changes.some(
             (c) => c === "config" || c.startsWith("config.") || c === "sensitiveConfig",
         );
+        let generation: Generation = {};
         if (configChanged) {
             await validate(ctx, news);
             const desired = fullConfig(news);
+            const keys = changes.flatMap((c) =>
+                c.startsWith("config.")
+                    ? [c.slice("config.".length)]
+                    : c === "sensitiveConfig"
+                      ? Object.keys(news.sensitiveConfig)
+                      : [],
+            );
+            generation = { expect: { config: desired, keys } };
             await call(ctx, "PUT", `/connectors/${enc(news.name)}/config`, {
                 data: desired,
                 reconcile: async () => {
@@ -183,8 +207,9 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
                 },
             });
         }
+        forget(ctx);
         const restartAll = olds.restartNonce !== news.restartNonce && news.restartNonce !== "";
-        const outs = await converge(ctx, news, news.__provider, { restartAll });
+        const outs = await converge(ctx, news, news.__provider, { restartAll, generation });
         return { outs };
     },
 
@@ -196,14 +221,22 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
                 reconcile: async () => ((await getStatus(ctx)) === undefined ? gone : undefined),
             }),
         );
-        // Wait until the worker no longer knows the name, so a delete-before-replace create cannot collide.
-        while ((await getConfig(ctx)) !== undefined) {
+        forget(ctx);
+        // Wait until the worker no longer lists the name, so a delete-before-replace create
+        // cannot collide (the list comes from the worker's config snapshot, not a herder request).
+        const listed = async (): Promise<boolean> => {
+            const names = await orMissing(call<string[]>(ctx, "GET", "/connectors"));
+            return Array.isArray(names)
+                ? names.includes(props.name)
+                : (await getConfig(ctx)) !== undefined;
+        };
+        while (await listed()) {
             if (Date.now() > ctx.deadline) {
                 throw new Error(
                     `connector ${props.name} was deleted but is still listed by ${ctx.base}`,
                 );
             }
-            await new Promise((r) => setTimeout(r, 500));
+            await new Promise((r) => setTimeout(r, 100));
         }
     },
 };

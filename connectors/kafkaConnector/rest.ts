@@ -1,7 +1,7 @@
 /**
  * Kafka Connect REST calls for the `KafkaConnector` provider: one retrying call wrapper, reads that
- * tell "not found" from "worker still starting", validation with every field error, the state
- * transitions, and the bounded wait that turns a FAILED task into a recorded partial failure.
+ * tell "not found" from "worker still starting", and validation with every field error. The state
+ * transitions and the wait for evidence are in `apply.ts`, the shared bulk reads in `live.ts`.
  */
 import {
     HttpError,
@@ -13,14 +13,7 @@ import {
     type HttpMethod,
     type HttpResponse,
 } from "../http";
-import {
-    MASKED,
-    hashSensitive,
-    type ConnectorInputs,
-    type ConnectorOutputs,
-    type ConnectorTargetState,
-    type ConnectorTaskStatus,
-} from "./inputs";
+import { MASKED, type ConnectorInputs } from "./inputs";
 
 /** Everything one provider call needs to talk to the worker. */
 export interface Ctx {
@@ -103,6 +96,8 @@ export async function call<T>(
         validStatus?: number[];
         reconcile?: (e: HttpError) => Promise<HttpResponse<T> | undefined>;
         onRetry?: () => void;
+        /** Try once: for a read the caller simply repeats later (no backoff inside). */
+        once?: boolean;
     } = {},
 ): Promise<HttpResponse<T>> {
     const remaining = Math.max(1_000, ctx.deadline - Date.now());
@@ -121,6 +116,7 @@ export async function call<T>(
             redact: ctx.redact,
             retry: {
                 deadlineMs: remaining,
+                maxAttempts: opts.once ? 1 : undefined,
                 statuses: [404, 409, 500],
                 isRetryable: (e) =>
                     e.status === 404
@@ -212,7 +208,7 @@ export function getStatus(ctx: Ctx): Promise<RawStatus | undefined> {
     return orMissing(call<RawStatus>(ctx, "GET", `/connectors/${enc(ctx.name)}/status`));
 }
 
-async function getTopics(ctx: Ctx): Promise<string[]> {
+export async function getTopics(ctx: Ctx): Promise<string[]> {
     try {
         const path = `/connectors/${enc(ctx.name)}/topics`;
         const res = await call<Record<string, { topics?: string[] }>>(ctx, "GET", path);
@@ -265,203 +261,23 @@ export function workerSupports(version: string | undefined, major: number, minor
     return Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor);
 }
 
-/** The `PUT /connectors/{name}/<verb>` that moves the connector to `target`, if any is needed. */
-function transition(
-    live: string | undefined,
-    target: ConnectorTargetState,
-): "resume" | "pause" | "stop" | undefined {
-    if (live === target) return undefined;
-    if (target === "RUNNING") return live === "PAUSED" || live === "STOPPED" ? "resume" : undefined;
-    return target === "PAUSED" ? "pause" : "stop";
-}
-
-function isSettled(
-    s: RawStatus,
-    target: ConnectorTargetState,
-    zeroTasksSince: number | undefined,
-): boolean {
-    const conn = s.connector?.state;
-    const tasks = s.tasks ?? [];
-    if (conn !== target) return false;
-    if (target === "STOPPED") return tasks.length === 0;
-    if (!tasks.every((t) => t.state === target)) return false;
-    // A connector may legitimately have no tasks; give the worker a few seconds to create them.
-    return (
-        tasks.length > 0 || (zeroTasksSince !== undefined && Date.now() - zeroTasksSince > 5_000)
-    );
-}
-
-function inTransition(s: RawStatus): boolean {
-    const moving = (state: string | undefined) => state === "UNASSIGNED" || state === "RESTARTING";
-    return moving(s.connector?.state) || (s.tasks ?? []).some((t) => moving(t.state));
-}
-
-function hasFailure(s: RawStatus): boolean {
-    return s.connector?.state === "FAILED" || (s.tasks ?? []).some((t) => t.state === "FAILED");
-}
-
 /**
- * Polls the status until the connector and its tasks settle in `target` (twice in a row), a
- * failure shows, or the deadline passes. Returns the last status seen.
+ * The stored task configs (`GET /connectors/{name}/tasks`) in task order, or `undefined` when the
+ * connector is gone. A config write shows here once the connector has generated its new tasks.
  */
-async function waitForState(
-    ctx: Ctx,
-    target: ConnectorTargetState,
-): Promise<{ status?: RawStatus; settled: boolean }> {
-    let last: RawStatus | undefined;
-    let zeroTasksSince: number | undefined;
-    // Status right after a write still shows the previous tasks (RUNNING ones that are about to
-    // fail, or FAILED ones about to be replaced, with the connector UNASSIGNED meanwhile), so an
-    // outcome only counts once it has held, outside any transition, for ctx.holdMs.
-    let outcome: { kind: "settled" | "failed"; since: number; polls: number } | undefined;
-    for (let poll = 0; ; poll++) {
-        last = await getStatus(ctx);
-        const tasks = last?.tasks ?? [];
-        if (last?.connector?.state === target && tasks.length === 0) zeroTasksSince ??= Date.now();
-        else zeroTasksSince = undefined;
-        const kind =
-            !last || inTransition(last)
-                ? undefined
-                : hasFailure(last)
-                  ? "failed"
-                  : isSettled(last, target, zeroTasksSince)
-                    ? "settled"
-                    : undefined;
-        if (!kind) outcome = undefined;
-        else if (outcome?.kind !== kind) outcome = { kind, since: Date.now(), polls: 1 };
-        else outcome.polls++;
-        if (outcome && outcome.polls >= 2 && Date.now() - outcome.since >= ctx.holdMs) {
-            return { status: last, settled: outcome.kind === "settled" };
-        }
-        const delay = Math.min(1_000, 250 * 2 ** Math.min(poll, 2));
-        if (Date.now() + delay > ctx.deadline) return { status: last, settled: false };
-        await new Promise((r) => setTimeout(r, delay));
-    }
-}
-
-async function restart(ctx: Ctx, onlyFailed: boolean): Promise<void> {
-    await call(
-        ctx,
-        "POST",
-        `/connectors/${enc(ctx.name)}/restart?includeTasks=true&onlyFailed=${onlyFailed}`,
-        // A restart is safe to repeat, so an unknown outcome (reset, timeout) just resends it.
-        { validStatus: [200, 202, 204], reconcile: () => Promise.resolve(undefined) },
-    );
-}
-
-/** Reads config, status and topics and builds the outputs (secret values left out). */
-export async function readOutputs(
-    ctx: Ctx,
-    base: Omit<ConnectorOutputs, "connectorType" | "connectorState" | "tasks" | "topics">,
-    status?: RawStatus,
-): Promise<ConnectorOutputs | undefined> {
-    const live = await getConfig(ctx);
-    if (!live) return undefined;
-    const s = status ?? (await getStatus(ctx)) ?? {};
-    const secretKeys = base.sensitiveKeys ?? [];
-    const declared = new Set([
-        ...Object.keys(base.config ?? {}),
-        "connector.class",
-        "tasks.max",
-        "name",
-    ]);
-    const config: Record<string, string> = {};
-    for (const k of [...declared].sort()) {
-        if (live[k] !== undefined && !secretKeys.includes(k)) config[k] = live[k];
-    }
-    const liveSecrets = secretKeys.map((k) => [k, live[k]] as const);
-    const canCompare = liveSecrets.every(
-        ([, v]) => v !== undefined && !MASKED.test(v) && !v.startsWith("${"),
-    );
-    const missing = liveSecrets.some(([, v]) => v === undefined);
-    const sensitiveConfigHash = missing
-        ? ""
-        : canCompare
-          ? hashSensitive(Object.fromEntries(liveSecrets))
-          : base.sensitiveConfigHash;
-    const tasks: ConnectorTaskStatus[] = (s.tasks ?? []).map((t) => ({
-        id: t.id,
-        state: t.state,
-        workerId: t.worker_id ?? "",
-        ...(t.trace ? { trace: redactText(t.trace, ctx.redact).slice(0, 8_000) } : {}),
-    }));
-    return {
-        ...base,
-        config,
-        sensitiveConfigHash,
-        connectorType: s.type ?? "unknown",
-        connectorState: s.connector?.state ?? "UNKNOWN",
-        tasks,
-        topics: await getTopics(ctx),
-    };
-}
-
-function baseOutputs(
-    inputs: ConnectorInputs,
-): Omit<ConnectorOutputs, "connectorType" | "connectorState" | "tasks" | "topics"> {
-    const { sensitiveConfig, ...rest } = inputs;
-    return {
-        ...rest,
-        config: { ...inputs.config, name: inputs.name },
-        sensitiveKeys: Object.keys(sensitiveConfig).sort(),
-        sensitiveConfigHash: hashSensitive(sensitiveConfig),
-    };
-}
-
-/** Applies the target state, restarts, waits, re-reads; throws an init error on failure. */
-export async function converge(
-    ctx: Ctx,
-    inputs: ConnectorInputs,
-    providerRef: unknown,
-    opts: { restartAll: boolean },
-): Promise<ConnectorOutputs> {
-    const before = await getStatus(ctx);
-    const verb = transition(before?.connector?.state, inputs.state);
-    if (verb) {
-        await call(ctx, "PUT", `/connectors/${enc(ctx.name)}/${verb}`, {
-            validStatus: [200, 202, 204],
-        });
-    }
-    if (opts.restartAll && inputs.state !== "STOPPED") await restart(ctx, false);
-    else if (
-        inputs.restartOnFailure &&
-        before &&
-        hasFailure(before) &&
-        inputs.state !== "STOPPED"
-    ) {
-        await restart(ctx, true);
-    }
-    let waited = await waitForState(ctx, inputs.state);
-    if (
-        !waited.settled &&
-        waited.status &&
-        hasFailure(waited.status) &&
-        inputs.restartOnFailure &&
-        !opts.restartAll
-    ) {
-        await restart(ctx, true);
-        waited = await waitForState(ctx, inputs.state);
-    }
-    const outs = await readOutputs(ctx, baseOutputs(inputs), waited.status);
-    if (!outs)
-        throw new Error(
-            `connector ${inputs.name} disappeared from ${ctx.base} while being applied`,
-        );
-    if (waited.settled) return outs;
-    const failed = outs.connectorState === "FAILED" || outs.tasks.some((t) => t.state === "FAILED");
-    const traces = [
-        waited.status?.connector?.trace ? `connector: ${waited.status.connector.trace}` : "",
-        ...outs.tasks.filter((t) => t.trace).map((t) => `task ${t.id}: ${t.trace}`),
-    ].filter((t) => t);
-    const summary = `connector ${outs.connectorState}, tasks [${outs.tasks.map((t) => `${t.id}:${t.state}`).join(", ")}]`;
-    const msg = failed
-        ? `connector ${inputs.name} failed (${summary}):\n${redactText(traces.join("\n"), ctx.redact).slice(0, 8_000)}`
-        : `connector ${inputs.name} did not reach ${inputs.state} within ${inputs.waitTimeoutSeconds}s (${summary})`;
-    // An id and properties make the engine record the connector (a partial failure), so it is
-    // neither orphaned nor re-created; the next `pulumi up` retries it through update.
-    throw Object.assign(new Error(msg), {
-        id: inputs.name,
-        properties: { ...outs, __provider: providerRef },
-        reasons: [msg],
-    });
+export async function getTaskConfigs(ctx: Ctx): Promise<Record<string, string>[] | undefined> {
+    // Served by the herder thread, so refused while a rebalance is due: the waiter polls again
+    // after its next status read rather than backing off here.
+    const tasks = await orMissing(
+        call<{ id?: { task?: number }; config?: Record<string, string> }[]>(
+            ctx,
+            "GET",
+            `/connectors/${enc(ctx.name)}/tasks`,
+            { once: true },
+        ),
+    ).catch(() => undefined);
+    if (!Array.isArray(tasks)) return undefined;
+    return [...tasks]
+        .sort((a, b) => (a.id?.task ?? 0) - (b.id?.task ?? 0))
+        .map((t) => t.config ?? {});
 }
