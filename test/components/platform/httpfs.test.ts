@@ -19,6 +19,10 @@ import {
     httpfsSiteProperties,
     httpfsSiteXml,
 } from "../../../components/platform/hdfs/siteXml";
+import {
+    resolveHdfsSettings,
+    validateHdfsSettings,
+} from "../../../components/platform/hdfs/settings";
 import { restrictedViolations } from "./podSecurity";
 
 const ROOT = join(__dirname, "../../..");
@@ -152,5 +156,24 @@ void describe("HttpFS pod", () => {
             "app.kubernetes.io/managed-by": "pulumi",
             "app.kubernetes.io/component": "httpfs",
         });
+    });
+});
+
+void describe("httpfsNodePort", () => {
+    const problems = (args: { httpfsNodePort?: number; webhdfsNodePort?: number }) =>
+        validateHdfsSettings(resolveHdfsSettings({ namespace: "ns", ...args }));
+
+    void it("accepts a NodePort of its own", () => {
+        assert.deepEqual(problems({ httpfsNodePort: 30140, webhdfsNodePort: 30870 }), []);
+        assert.deepEqual(problems({}), []);
+    });
+
+    void it("names the argument when it is outside the range or clashes with WebHDFS's", () => {
+        assert.deepEqual(problems({ httpfsNodePort: 14000 }), [
+            "httpfsNodePort must be in the NodePort range 30000-32767 (got 14000)",
+        ]);
+        assert.deepEqual(problems({ httpfsNodePort: 30870, webhdfsNodePort: 30870 }), [
+            "httpfsNodePort and webhdfsNodePort must differ (both 30870)",
+        ]);
     });
 });
