@@ -242,6 +242,9 @@ const ERROR_NAMES: Record<number, string> = {
     7: "REQUEST_TIMED_OUT",
     10: "MESSAGE_TOO_LARGE",
     13: "NETWORK_EXCEPTION",
+    14: "COORDINATOR_LOAD_IN_PROGRESS",
+    15: "COORDINATOR_NOT_AVAILABLE",
+    16: "NOT_COORDINATOR",
     18: "RECORD_LIST_TOO_LARGE",
     19: "NOT_ENOUGH_REPLICAS",
     20: "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
@@ -250,7 +253,8 @@ const ERROR_NAMES: Record<number, string> = {
     46: "DUPLICATE_SEQUENCE_NUMBER",
     59: "UNKNOWN_PRODUCER_ID",
 };
-const RETRIABLE = new Set([3, 5, 6, 7, 13, 19, 20]);
+// 14-16: a broker that has just started, still loading its producer-id / transaction state.
+const RETRIABLE = new Set([3, 5, 6, 7, 13, 14, 15, 16, 19, 20]);
 
 const API_PRODUCE = 0;
 const API_INIT_PRODUCER_ID = 22;

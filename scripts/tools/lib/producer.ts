@@ -158,8 +158,7 @@ export class BatchingProducer {
         }
         if (this.wire && (this.opts.idempotent ?? true)) {
             try {
-                const any = this.partitions[0].leader;
-                this.identity = await (await this.connection(any)).initProducerId();
+                this.identity = await this.initProducerId();
             } catch (err) {
                 this.closeConnections();
                 throw new ConnectionError("Kafka", this.opts.kafka, err);
@@ -177,6 +176,24 @@ export class BatchingProducer {
                 cluster.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]),
             );
         }
+    }
+
+    /**
+     * A producer id from a partition leader, retried (with backoff, about 20 s in all) while the
+     * broker answers that it is still loading its state, as a freshly started one does.
+     */
+    private async initProducerId(): Promise<ProducerIdentity> {
+        let last: unknown;
+        for (let attempt = 0; attempt < SEND_ATTEMPTS + 2; attempt++) {
+            if (attempt > 0) await new Promise((r) => setTimeout(r, 300 * 2 ** (attempt - 1)));
+            try {
+                return await (await this.connection(this.partitions[0].leader)).initProducerId();
+            } catch (err) {
+                if (err instanceof KafkaProtocolError && !err.retriable) throw err;
+                last = err;
+            }
+        }
+        throw last instanceof Error ? last : new Error(String(last));
     }
 
     /** Reads the metadata again (once for all sends that ask at the same time). */
