@@ -10,6 +10,8 @@ import {
     externalEndpoints,
     platformEndpoints,
 } from "./components";
+import { deployKafkaAccess } from "./components/platform/kafkaAccess";
+import { pipelinePlans } from "./components/pipelines";
 import { loadConfig } from "./config";
 
 const cfg = loadConfig();
@@ -17,6 +19,20 @@ const platform = cfg.kubernetes.enabled ? deployPlatform(cfg) : undefined;
 const endpoints = platform ? platformEndpoints(cfg, platform) : externalEndpoints(cfg);
 const pipelines = declarePipelines(cfg.pipelines, endpoints, cfg.connectorSecrets);
 const declared = allPipelines(pipelines);
+// One Kafka user per client with only its ACLs (security: sasl; see README "Security").
+const kafkaAcls =
+    platform?.kafka && endpoints.host.kafka !== undefined
+        ? deployKafkaAccess({
+              kafka: platform.kafka,
+              bootstrapServers: endpoints.host.kafka,
+              endpointHint: endpoints.host.hints?.kafka,
+              connectGroupId: cfg.connect.groupId,
+              ksqlServiceId: cfg.ksqldb.serviceId,
+              topics: pipelinePlans(cfg.pipelines, endpoints).flatMap((p) =>
+                  p.topics.map((t) => t.name),
+              ),
+          })
+        : {};
 
 const ns = platform?.namespace.metadata.name;
 const postgres = platform?.postgres;
@@ -26,6 +42,7 @@ const outputs = {
     kafkaBootstrapServers: endpoints.cluster.kafka,
     kafkaHostBootstrapServers: endpoints.host.kafka,
     kafkaSecurityProtocol: platform?.kafkaClient.securityProtocol,
+    kafkaAclPrincipals: Object.keys(kafkaAcls).length > 0 ? Object.keys(kafkaAcls) : undefined,
     connectUrl: platform?.connect.url,
     connectHostUrl,
     connectImage: platform?.connect.image,

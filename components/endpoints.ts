@@ -24,12 +24,18 @@ export interface KafkaClientSettings {
     /** Unset = `PLAIN`. */
     readonly saslMechanism?: "PLAIN" | "SCRAM-SHA-512";
     readonly saslSecretName?: pulumi.Input<string>;
+    /** Key of the password in that Secret. Unset = the chart's `client-passwords`. */
+    readonly saslSecretKey?: string;
+    /** ConfigMap with the Kafka CA (`ca.crt`), with `SASL_SSL`. */
+    readonly kafkaCaConfigMapName?: pulumi.Input<string>;
 }
 
 /** Endpoints the machine running `pulumi` reaches; unset = that service is not available. */
 export interface HostEndpoints {
     readonly kafka?: pulumi.Input<string>;
     readonly kafkaSasl?: KafkaSaslCredentials;
+    /** PEM CA of the brokers' TLS listeners (the program's private CA); unset = no TLS. */
+    readonly kafkaCa?: pulumi.Input<string>;
     readonly connect?: pulumi.Input<string>;
     /** Basic-auth credentials of Connect's REST API (a secret), when it requires them. */
     readonly connectAuth?: pulumi.Input<{ username: string; password: string }>;
@@ -203,7 +209,9 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
             kafkaSasl:
                 kafkaPassword && p.kafkaClient.saslUser
                     ? {
-                          username: p.kafkaClient.saslUser,
+                          // The topic resources act as the operator (a super user), not as
+                          // the in-cluster clients' user.
+                          username: p.kafka?.users?.operator.username ?? p.kafkaClient.saslUser,
                           password: kafkaPassword,
                           mechanism:
                               p.kafkaClient.saslMechanism === "SCRAM-SHA-512"
@@ -211,6 +219,7 @@ export function platformEndpoints(cfg: PlatformConfig, p: Platform): Endpoints {
                                   : "plain",
                       }
                     : undefined,
+            kafkaCa: p.kafka?.caCert,
             connect: p.connectHostUrl,
             connectAuth: p.connect.restCredentials,
             ksqldb: p.ksqldbHostUrl,

@@ -64,6 +64,8 @@ export abstract class Pipeline extends pulumi.ComponentResource {
                 config: t.config,
                 retainOnDelete: this.base.retainTopicsOnDelete ?? false,
                 sasl: e.host.kafkaSasl && { mechanism: "plain", ...e.host.kafkaSasl },
+                ssl: e.host.kafkaCa !== undefined,
+                ca: e.host.kafkaCa,
                 endpointHint: e.host.hints?.kafka,
             },
             { parent: this, dependsOn: e.dependsOn },

@@ -27,6 +27,7 @@ import {
     type FlumeAgentDefinition,
     type FlumeKafkaSasl,
 } from "./flume/config";
+import { KAFKA_CA_PATH, kafkaCaVolume } from "./kafkaClient";
 
 export * from "./flume/config";
 
@@ -53,7 +54,7 @@ export interface FlumeArgs extends ImageSource {
     readonly agents: readonly FlumeAgentDefinition[];
     /** Kafka bootstrap servers. Required when an agent has a Kafka source or sink; no default. */
     readonly kafkaBootstrapServers?: pulumi.Input<string>;
-    /** Kafka `security.protocol`: `PLAINTEXT` or `SASL_PLAINTEXT` (SASL/PLAIN). Defaults to `PLAINTEXT`. */
+    /** Kafka `security.protocol`: `PLAINTEXT`, `SASL_PLAINTEXT` or `SASL_SSL`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
     /** SASL user; required unless `PLAINTEXT`. */
     readonly saslUser?: string;
@@ -63,6 +64,8 @@ export interface FlumeArgs extends ImageSource {
     readonly saslSecretName?: pulumi.Input<string>;
     /** Key of the password in that Secret. Defaults to `client-passwords` (the Bitnami chart's). */
     readonly saslSecretKey?: string;
+    /** ConfigMap with the Kafka CA (`ca.crt`) the agents trust; required with `SASL_SSL`. */
+    readonly kafkaCaConfigMapName?: pulumi.Input<string>;
     /**
      * ConfigMap holding `core-site.xml` and `hdfs-site.xml` (the `Hdfs` component's
      * `configMapName`), mounted as `HADOOP_CONF_DIR`. Required when an agent has an HDFS sink.
@@ -168,6 +171,23 @@ export class Flume extends pulumi.ComponentResource {
             { name: "config", mountPath: "/etc/flume", readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
         ];
+        if (saslEnv(agent, args).length > 0) {
+            // The password as a file the launcher reads (flume-agent.sh), not a pod-spec variable.
+            volumes.push({
+                name: "kafka-sasl",
+                secret: {
+                    secretName: args.saslSecretName,
+                    items: [{ key: args.saslSecretKey ?? "client-passwords", path: "password" }],
+                    defaultMode: 0o440,
+                },
+            });
+            mounts.push({ name: "kafka-sasl", mountPath: FLUME_KAFKA_SASL_DIR, readOnly: true });
+            if (args.kafkaCaConfigMapName !== undefined) {
+                const ca = kafkaCaVolume(args.kafkaCaConfigMapName);
+                volumes.push(ca.volume);
+                mounts.push(ca.mount);
+            }
+        }
         if (agent.sink.type === "hdfs") {
             volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
             mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
@@ -286,18 +306,24 @@ function kafkaSasl(args: FlumeArgs): FlumeKafkaSasl | undefined {
         protocol: protocol as FlumeKafkaSasl["protocol"],
         username: args.saslUser ?? "",
         mechanism: args.saslMechanism,
+        ...(args.kafkaCaConfigMapName === undefined ? {} : { truststorePem: KAFKA_CA_PATH }),
     };
 }
 
-/** The SASL password, from its Secret into the variable Flume's config filter reads. */
+/** Where an agent mounts its Kafka SASL password file. */
+export const FLUME_KAFKA_SASL_DIR = "/etc/flume-kafka";
+
+/**
+ * Where the launcher finds the SASL password: a file mounted from its Secret, which flume-agent.sh
+ * reads into the variable Flume's config filter reads (`DEFAULT_SASL_PASSWORD_ENV`).
+ */
 function saslEnv(agent: FlumeAgentDefinition, args: FlumeArgs): k8s.types.input.core.v1.EnvVar[] {
     const usesKafka = agent.source.type === "kafka" || agent.sink.type === "kafka";
     if (!usesKafka || kafkaSasl(args) === undefined) return [];
-    const key = args.saslSecretKey ?? "client-passwords";
     return [
         {
-            name: DEFAULT_SASL_PASSWORD_ENV,
-            valueFrom: { secretKeyRef: { name: args.saslSecretName, key } },
+            name: `${DEFAULT_SASL_PASSWORD_ENV}_FILE`,
+            value: `${FLUME_KAFKA_SASL_DIR}/password`,
         },
     ];
 }
@@ -313,6 +339,8 @@ export function flumeArgsProblems(args: FlumeArgs): string[] {
         );
     } else if (protocol !== "PLAINTEXT" && (!args.saslUser || args.saslSecretName === undefined)) {
         problems.push(`securityProtocol ${protocol} needs saslUser and saslSecretName`);
+    } else if (protocol === "SASL_SSL" && args.kafkaCaConfigMapName === undefined) {
+        problems.push("securityProtocol SASL_SSL needs kafkaCaConfigMapName (the brokers' CA)");
     }
     const seen = new Set<string>();
     for (const agent of args.agents) {

@@ -3,6 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ImageRef, ResourceSpec, appLabels, toResources } from "./common";
+import { KAFKA_CA_KEY } from "./kafkaClient";
+import { KafkaCertificates } from "./kafkaTls";
 import { kafkaNetworkPolicyValues } from "./networkPolicies";
 
 /** The Bitnami Kafka chart. Chart 32.4.4 deploys Kafka 4.0.0. */
@@ -35,8 +37,10 @@ export interface KafkaArgs {
     /** Seed for the derived KRaft ids: keep it stable per stack. Defaults to the resource name. */
     readonly seed?: string;
     /**
-     * `plaintext` (dev) or `sasl` (SASL_PLAINTEXT with generated passwords: SCRAM-SHA-512 for
-     * clients and brokers, PLAIN between controllers). Defaults to `plaintext`.
+     * `plaintext` (dev) or `sasl`: SASL_SSL on every listener (TLS from a CA the program
+     * generates), SCRAM-SHA-512 for clients and brokers (PLAIN between controllers), the KRaft
+     * StandardAuthorizer with no access without an ACL, and one generated user per client
+     * ({@link KAFKA_USERS}). Defaults to `plaintext`.
      */
     readonly security?: "plaintext" | "sasl";
     /** PVC size per node. Defaults to `8Gi`. */
@@ -132,14 +136,55 @@ export type KafkaSaslMechanism = "PLAIN" | "SCRAM-SHA-512";
 /** The mechanism clients of the chart's Kafka use: PLAIN is refused on every listener but the controllers'. */
 export const KAFKA_SASL_MECHANISM: KafkaSaslMechanism = "SCRAM-SHA-512";
 
-/** The SASL client user Connect, ksqlDB and scripts authenticate as. */
-export const KAFKA_CLIENT_USER = "ingest";
+/**
+ * One SASL user per client. `operator` (the topic and ACL resources, run by `pulumi`) is a super
+ * user: it creates the others' ACLs. Every other user gets only its ACLs (see kafkaAccess.ts).
+ */
+export const KAFKA_USERS = {
+    operator: "ingest",
+    connect: "connect",
+    ksqldb: "ksqldb",
+    console: "console",
+    flume: "flume",
+    producer: "producer",
+} as const;
+
+/** A client of the platform's Kafka, by role. */
+export type KafkaClientRole = keyof typeof KAFKA_USERS;
+
+/** The SASL user the topic resources and scripts authenticate as (the super user). */
+export const KAFKA_CLIENT_USER = KAFKA_USERS.operator;
+
+/** Broker-to-broker and controller users (the chart's), super users besides the operator. */
+export const KAFKA_INTER_BROKER_USER = "inter_broker_user";
+export const KAFKA_CONTROLLER_USER = "controller_user";
+
+/** The KRaft authorizer the brokers run with `security: sasl`. */
+export const KAFKA_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+
+/** The DNS names a Kafka named `fullname` in `namespace` is reached by (certificate SANs). */
+export function kafkaTlsDnsNames(fullname: string, namespace: string): string[] {
+    const headless = `${fullname}-controller-headless.${namespace}`;
+    return [
+        `${fullname}.${namespace}.svc.cluster.local`,
+        `${fullname}.${namespace}.svc`,
+        `${fullname}.${namespace}`,
+        fullname,
+        // Each node is advertised as <pod>.<headless service>...: one wildcard covers them all.
+        `*.${headless}.svc.cluster.local`,
+        `*.${headless}.svc`,
+    ];
+}
 
 /** Inputs to {@link buildKafkaValues} that are resolved by the component. */
 export interface KafkaValueInputs {
     readonly fullname: string;
     readonly kraftSecretName: pulumi.Input<string>;
     readonly saslSecretName?: pulumi.Input<string>;
+    /** Secret with `ca.crt`, `tls.crt`, `tls.key` (PEM), with `security: sasl`. */
+    readonly tlsSecretName?: pulumi.Input<string>;
+    /** Secret with the keystore and truststore passwords the chart's init script uses. */
+    readonly tlsPasswordsSecretName?: pulumi.Input<string>;
 }
 
 function imageValues(image: ImageRef) {
@@ -158,7 +203,7 @@ export function buildKafkaValues(
     const replicas = args.replicas ?? 1;
     const rf = args.replicationFactor ?? Math.min(3, replicas);
     const isr = args.minInsyncReplicas ?? Math.min(2, rf);
-    const protocol = (args.security ?? "plaintext") === "sasl" ? "SASL_PLAINTEXT" : "PLAINTEXT";
+    const protocol = (args.security ?? "plaintext") === "sasl" ? "SASL_SSL" : "PLAINTEXT";
     const external = args.externalNodePort;
     const values: Record<string, unknown> = {
         fullnameOverride: inputs.fullname,
@@ -182,6 +227,7 @@ export function buildKafkaValues(
             protocol === "PLAINTEXT"
                 ? { client: { users: [KAFKA_CLIENT_USER] } }
                 : {
+                      // The operator first: the chart's `system-user-password` is the first's.
                       // KRaft controllers cannot authenticate each other with SCRAM (the
                       // credentials live in the metadata they replicate), so PLAIN stays enabled
                       // for the controller listener only; clients and brokers use SCRAM-SHA-512,
@@ -189,9 +235,27 @@ export function buildKafkaValues(
                       enabledMechanisms: `PLAIN,${KAFKA_SASL_MECHANISM}`,
                       interBrokerMechanism: KAFKA_SASL_MECHANISM,
                       controllerMechanism: "PLAIN",
-                      client: { users: [KAFKA_CLIENT_USER] },
+                      client: { users: Object.values(KAFKA_USERS) },
+                      interbroker: { user: KAFKA_INTER_BROKER_USER },
+                      controller: { user: KAFKA_CONTROLLER_USER },
                       existingSecret: inputs.saslSecretName,
                   },
+        ...(protocol === "PLAINTEXT"
+            ? {}
+            : {
+                  // Every listener leaves the pod (clients, other brokers, the controllers):
+                  // TLS on all of them, from the program's CA; SASL authenticates, so no
+                  // client certificates; brokers verify each other's host names.
+                  tls: {
+                      type: "PEM",
+                      autoGenerated: { enabled: false },
+                      existingSecret: inputs.tlsSecretName,
+                      passwordsSecret: inputs.tlsPasswordsSecretName,
+                      pemChainIncluded: false,
+                      sslClientAuth: "none",
+                      endpointIdentificationAlgorithm: "https",
+                  },
+              }),
         controller: {
             replicaCount: replicas,
             controllerOnly: false,
@@ -225,12 +289,24 @@ export function buildKafkaValues(
         overrideConfiguration: {
             ...(protocol === "PLAINTEXT"
                 ? {}
-                : Object.fromEntries(
-                      ["client", "internal", "external"].map((l) => [
-                          `listener.name.${l}.sasl.enabled.mechanisms`,
-                          KAFKA_SASL_MECHANISM,
-                      ]),
-                  )),
+                : {
+                      ...Object.fromEntries(
+                          ["client", "internal", "external"].map((l) => [
+                              `listener.name.${l}.sasl.enabled.mechanisms`,
+                              KAFKA_SASL_MECHANISM,
+                          ]),
+                      ),
+                      // Nothing without an ACL: each client user gets only its own (KafkaAcl).
+                      "authorizer.class.name": KAFKA_AUTHORIZER,
+                      "allow.everyone.if.no.acl.found": "false",
+                      "super.users": [
+                          KAFKA_INTER_BROKER_USER,
+                          KAFKA_CONTROLLER_USER,
+                          KAFKA_USERS.operator,
+                      ]
+                          .map((u) => `User:${u}`)
+                          .join(";"),
+                  }),
             "auto.create.topics.enable": String(args.autoCreateTopics ?? false),
             "default.replication.factor": String(rf),
             "min.insync.replicas": String(isr),
@@ -279,19 +355,31 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly hostBootstrapServers?: pulumi.Output<string>;
     /** Kafka security protocol clients must use. */
     public readonly securityProtocol: string;
-    /** Secret holding the SASL client password under `client-passwords`, when SASL is on. */
+    /** The chart's SASL Secret (`client-passwords`, comma-separated in {@link KAFKA_USERS} order). */
     public readonly saslSecretName?: pulumi.Output<string>;
     /** KRaft cluster id. */
     public readonly clusterId: string;
-    /** The SASL client password (a secret Output), when SASL is on; for providers that run on the host. */
+    /** The operator's SASL password (a secret Output), for the providers that run `pulumi`'s side. */
     public readonly clientPassword?: pulumi.Output<string>;
+    /**
+     * Per client role: its user, password (secret) and a Secret `kafka-user-<role>` holding the
+     * password under `password`, when SASL is on.
+     */
+    public readonly users?: Record<
+        KafkaClientRole,
+        { username: string; password: pulumi.Output<string>; secretName: pulumi.Output<string> }
+    >;
+    /** The CA certificate (PEM) clients trust, when TLS is on. */
+    public readonly caCert?: pulumi.Output<string>;
+    /** ConfigMap holding the CA certificate under {@link KAFKA_CA_KEY}, when TLS is on. */
+    public readonly caConfigMapName?: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:Kafka", name, {}, opts);
         const replicas = args.replicas ?? 1;
         const seed = args.seed ?? name;
         this.clusterId = args.clusterId ?? derivedKraftId(`${seed}/cluster`);
-        this.securityProtocol = args.security === "sasl" ? "SASL_PLAINTEXT" : "PLAINTEXT";
+        this.securityProtocol = args.security === "sasl" ? "SASL_SSL" : "PLAINTEXT";
         const labels = appLabels(name, "kafka");
 
         const controllerIds = Object.fromEntries(
@@ -310,6 +398,7 @@ export class Kafka extends pulumi.ComponentResource {
         );
 
         let saslSecret: k8s.core.v1.Secret | undefined;
+        let tlsSecrets: k8s.core.v1.Secret[] = [];
         if (args.security === "sasl") {
             const password = (role: string) =>
                 new random.RandomPassword(
@@ -317,15 +406,49 @@ export class Kafka extends pulumi.ComponentResource {
                     { length: 32, special: false },
                     { parent: this },
                 ).result;
-            const client = password("client-password");
-            this.clientPassword = pulumi.secret(client);
+            const roles = Object.keys(KAFKA_USERS) as KafkaClientRole[];
+            // The operator keeps the resource name it always had, so its password survives.
+            const passwords = Object.fromEntries(
+                roles.map((r) => [
+                    r,
+                    password(r === "operator" ? "client-password" : `${r}-password`),
+                ]),
+            ) as Record<KafkaClientRole, pulumi.Output<string>>;
+            this.clientPassword = pulumi.secret(passwords.operator);
+            this.users = Object.fromEntries(
+                roles.map((r) => {
+                    const secret = new k8s.core.v1.Secret(
+                        `${name}-user-${r}`,
+                        {
+                            metadata: {
+                                name: `${name}-user-${r}`,
+                                namespace: args.namespace,
+                                labels,
+                            },
+                            stringData: { username: KAFKA_USERS[r], password: passwords[r] },
+                        },
+                        { parent: this },
+                    );
+                    return [
+                        r,
+                        {
+                            username: KAFKA_USERS[r],
+                            password: pulumi.secret(passwords[r]),
+                            secretName: secret.metadata.name,
+                        },
+                    ];
+                }),
+            ) as NonNullable<Kafka["users"]>;
             saslSecret = new k8s.core.v1.Secret(
                 `${name}-sasl`,
                 {
                     metadata: { name: `${name}-sasl`, namespace: args.namespace, labels },
                     stringData: {
-                        "client-passwords": client,
-                        "system-user-password": client,
+                        // In KAFKA_USERS order, the order of the chart's sasl.client.users.
+                        "client-passwords": pulumi
+                            .all(roles.map((r) => passwords[r]))
+                            .apply((ps) => ps.join(",")),
+                        "system-user-password": passwords.operator,
                         "inter-broker-password": password("inter-broker-password"),
                         "controller-password": password("controller-password"),
                     },
@@ -333,6 +456,63 @@ export class Kafka extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.saslSecretName = saslSecret.metadata.name;
+
+            // Generated once and kept in state (see kafkaTls.ts): no diff on later runs.
+            const external =
+                args.externalNodePort === undefined
+                    ? undefined
+                    : (args.externalHost ?? "127.0.0.1");
+            const ip = external !== undefined && /^\d+(\.\d+){3}$/.test(external);
+            const certs = new KafkaCertificates(
+                `${name}-certificates`,
+                {
+                    commonName: pulumi.interpolate`${name}.${args.namespace} kafka CA`,
+                    dnsNames: pulumi
+                        .output(args.namespace)
+                        .apply((ns) => [
+                            ...kafkaTlsDnsNames(name, ns),
+                            ...(external !== undefined && !ip ? [external] : []),
+                        ]),
+                    ipAddresses: ip ? [external] : [],
+                },
+                { parent: this },
+            );
+            this.caCert = certs.caCert;
+            const tlsSecret = new k8s.core.v1.Secret(
+                `${name}-tls`,
+                {
+                    metadata: { name: `${name}-tls`, namespace: args.namespace, labels },
+                    stringData: {
+                        "ca.crt": certs.caCert,
+                        "tls.crt": certs.serverCert,
+                        "tls.key": certs.serverKey,
+                    },
+                },
+                { parent: this },
+            );
+            // The init script builds JKS stores from the PEM files with these passwords.
+            const tlsPasswords = new k8s.core.v1.Secret(
+                `${name}-tls-passwords`,
+                {
+                    metadata: { name: `${name}-tls-passwords`, namespace: args.namespace, labels },
+                    stringData: {
+                        "keystore-password": password("keystore-password"),
+                        "truststore-password": password("truststore-password"),
+                    },
+                },
+                { parent: this },
+            );
+            tlsSecrets = [tlsSecret, tlsPasswords];
+            // The CA certificate is public: a ConfigMap every client may mount.
+            const ca = new k8s.core.v1.ConfigMap(
+                `${name}-ca`,
+                {
+                    metadata: { name: `${name}-ca`, namespace: args.namespace, labels },
+                    data: { [KAFKA_CA_KEY]: certs.caCert },
+                },
+                { parent: this },
+            );
+            this.caConfigMapName = ca.metadata.name;
         }
 
         const source = kafkaChartSource(args);
@@ -345,9 +525,14 @@ export class Kafka extends pulumi.ComponentResource {
                     fullname: name,
                     kraftSecretName: kraftSecret.metadata.name,
                     saslSecretName: saslSecret?.metadata.name,
+                    tlsSecretName: tlsSecrets[0]?.metadata.name,
+                    tlsPasswordsSecretName: tlsSecrets[1]?.metadata.name,
                 }),
             },
-            { parent: this, dependsOn: saslSecret ? [kraftSecret, saslSecret] : [kraftSecret] },
+            {
+                parent: this,
+                dependsOn: [kraftSecret, ...(saslSecret ? [saslSecret] : []), ...tlsSecrets],
+            },
         );
 
         this.bootstrapServers = pulumi
@@ -364,6 +549,7 @@ export class Kafka extends pulumi.ComponentResource {
             bootstrapServers: this.bootstrapServers,
             hostBootstrapServers: this.hostBootstrapServers,
             saslSecretName: this.saslSecretName,
+            caConfigMapName: this.caConfigMapName,
         });
     }
 }

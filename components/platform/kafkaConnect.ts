@@ -13,12 +13,17 @@ import {
     nonRootPod,
     readOnlyContainer,
     resolveImage,
-    saslJaasConfig,
     scratchVolume,
     tcpProbe,
     toResources,
 } from "./common";
 import { AWS_CREDENTIALS_FILE_KEY } from "./dataLakeBucket";
+import {
+    javaClientProperties,
+    kafkaCaVolume,
+    kafkaClientJaasSection,
+    propertiesAsEnv,
+} from "./kafkaClient";
 
 /** Arguments for {@link KafkaConnect}. */
 export interface KafkaConnectArgs extends ImageSource {
@@ -26,14 +31,19 @@ export interface KafkaConnectArgs extends ImageSource {
     readonly namespace: pulumi.Input<string>;
     /** Kafka bootstrap servers, in-cluster. */
     readonly bootstrapServers: pulumi.Input<string>;
-    /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
+    /** `PLAINTEXT`, `SASL_PLAINTEXT` or `SASL_SSL`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
-    /** SASL user; required with `SASL_PLAINTEXT`. */
+    /** SASL user; required unless `PLAINTEXT`. */
     readonly saslUser?: string;
     /** `PLAIN` or `SCRAM-SHA-512`. Defaults to `PLAIN`. */
     readonly saslMechanism?: string;
-    /** Secret holding the SASL password under `client-passwords`; required with `SASL_PLAINTEXT`. */
-    readonly saslSecretName?: pulumi.Input<string>;
+    /**
+     * The SASL password (a secret); required unless `PLAINTEXT`. It reaches the workers only as
+     * the `KafkaClient` section of a mounted JAAS file, never as an environment variable.
+     */
+    readonly saslPassword?: pulumi.Input<string>;
+    /** ConfigMap with the Kafka CA (`ca.crt`) the workers trust; required with `SASL_SSL`. */
+    readonly kafkaCaConfigMapName?: pulumi.Input<string>;
     /** Worker replicas. Defaults to 1. */
     readonly replicas?: number;
     /** Worker group id; also prefixes the internal topics. Defaults to `ingest-connect`. */
@@ -60,8 +70,11 @@ export interface KafkaConnectArgs extends ImageSource {
 /** The REST API user the providers and the console authenticate as. */
 export const CONNECT_ADMIN_USER = "admin";
 
-/** Where the REST credentials (JAAS file, users file, password) are mounted. */
+/** Where the REST credentials (users file, password) are mounted. */
 export const CONNECT_AUTH_DIR = "/etc/connect/auth";
+
+/** Where the worker JVM's JAAS file (REST realm, Kafka client login) is mounted. */
+export const CONNECT_JAAS_DIR = "/etc/connect/jaas";
 
 /** JAAS file of the REST basic-auth extension, pointing at the users file beside it. */
 export function connectRestJaas(dir = CONNECT_AUTH_DIR): string {
@@ -77,8 +90,6 @@ export function connectRestJaas(dir = CONNECT_AUTH_DIR): string {
 /** REST port of the worker. */
 export const CONNECT_PORT = 8083;
 
-const SASL_PASSWORD_ENV = "KAFKA_SASL_PASSWORD";
-
 /** The only directory `${file:...}` placeholders may read: Secrets mounted for connectors. */
 export const CONNECT_SECRETS_DIR = "/etc/connect/secrets";
 
@@ -93,8 +104,7 @@ const CONNECT_CONFIG_DIR = "/etc/kafka-connect";
 
 /**
  * Worker settings as the environment of Confluent's image (`CONNECT_*` → worker properties).
- * Secrets only by reference: the SASL password comes from a Secret and is spliced into the JAAS
- * line by Kubernetes' `$(VAR)` expansion, so it never appears in the pod spec.
+ * No secret at all: the SASL login is the mounted JAAS file's `KafkaClient` section.
  */
 export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v1.EnvVar[] {
     const groupId = args.groupId ?? "ingest-connect";
@@ -146,36 +156,35 @@ export function connectWorkerEnv(args: KafkaConnectArgs): k8s.types.input.core.v
         { name: "LOG_DIR", value: "/tmp/logs" },
     ];
     if (protocol !== "PLAINTEXT") {
-        env.push({
-            name: SASL_PASSWORD_ENV,
-            valueFrom: { secretKeyRef: { name: args.saslSecretName!, key: "client-passwords" } },
-        });
-        const jaas = saslJaasConfig(args.saslMechanism, args.saslUser, SASL_PASSWORD_ENV);
-        // The worker, its producers, consumers and admin client each need the credentials.
+        const props = javaClientProperties(
+            protocol,
+            args.saslMechanism,
+            args.kafkaCaConfigMapName !== undefined,
+        );
+        // The worker, its producers, consumers and admin client each need the settings.
         for (const prefix of [
             "CONNECT_",
             "CONNECT_PRODUCER_",
             "CONNECT_CONSUMER_",
             "CONNECT_ADMIN_",
         ]) {
-            env.push(
-                { name: `${prefix}SECURITY_PROTOCOL`, value: protocol },
-                { name: `${prefix}SASL_MECHANISM`, value: args.saslMechanism ?? "PLAIN" },
-                { name: `${prefix}SASL_JAAS_CONFIG`, value: jaas },
-            );
+            env.push(...propertiesAsEnv(prefix, props));
         }
+        // Connectors may not point their clients elsewhere (producer.override.bootstrap.servers
+        // would take the worker's login along): no client config override at all.
+        env.push({ name: "CONNECT_CONNECTOR_CLIENT_CONFIG_OVERRIDE_POLICY", value: "None" });
     }
     if (args.basicAuth) {
-        env.push(
-            {
-                name: "CONNECT_REST_EXTENSION_CLASSES",
-                value: "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
-            },
-            {
-                name: "KAFKA_OPTS",
-                value: `-Djava.security.auth.login.config=${CONNECT_AUTH_DIR}/jaas.conf`,
-            },
-        );
+        env.push({
+            name: "CONNECT_REST_EXTENSION_CLASSES",
+            value: "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+        });
+    }
+    if (args.basicAuth || protocol !== "PLAINTEXT") {
+        env.push({
+            name: "KAFKA_OPTS",
+            value: `-Djava.security.auth.login.config=${CONNECT_JAAS_DIR}/jaas.conf`,
+        });
     }
     if (args.awsCredentialsSecretName !== undefined) {
         // The S3 sink's AWS SDK (v1) reads the mounted shared-credentials file.
@@ -214,12 +223,16 @@ export class KafkaConnect extends pulumi.ComponentResource {
 
     constructor(name: string, args: KafkaConnectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:KafkaConnect", name, {}, opts);
-        if (
-            (args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT" &&
-            (!args.saslUser || !args.saslSecretName)
-        ) {
+        const protocol = args.securityProtocol ?? "PLAINTEXT";
+        if (protocol !== "PLAINTEXT" && (!args.saslUser || args.saslPassword === undefined)) {
             throw new pulumi.ResourceError(
-                "KafkaConnect: SASL needs saslUser and saslSecretName",
+                "KafkaConnect: SASL needs saslUser and saslPassword",
+                this,
+            );
+        }
+        if (protocol.endsWith("SSL") && args.kafkaCaConfigMapName === undefined) {
+            throw new pulumi.ResourceError(
+                `KafkaConnect: ${protocol} needs kafkaCaConfigMapName (the CA the brokers' certificates chain to)`,
                 this,
             );
         }
@@ -254,7 +267,14 @@ export class KafkaConnect extends pulumi.ComponentResource {
             volumes.push({ name: "hadoop-conf", configMap: { name: args.hadoopConfigMapName } });
             mounts.push({ name: "hadoop-conf", mountPath: "/etc/hadoop/conf", readOnly: true });
         }
+        if (args.kafkaCaConfigMapName !== undefined) {
+            const ca = kafkaCaVolume(args.kafkaCaConfigMapName);
+            volumes.push(ca.volume);
+            mounts.push(ca.mount);
+        }
+        const jaasSections: pulumi.Input<string>[] = [];
         if (args.basicAuth) {
+            jaasSections.push(connectRestJaas());
             const password = new random.RandomPassword(
                 `${name}-rest-password`,
                 { length: 32, special: false },
@@ -265,7 +285,6 @@ export class KafkaConnect extends pulumi.ComponentResource {
                 {
                     metadata: { name: `${name}-rest-auth`, namespace: args.namespace, labels },
                     stringData: {
-                        "jaas.conf": connectRestJaas(),
                         "users.properties": pulumi.interpolate`${CONNECT_ADMIN_USER}=${password}\n`,
                         password,
                     },
@@ -281,6 +300,29 @@ export class KafkaConnect extends pulumi.ComponentResource {
                 secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
             });
             mounts.push({ name: "rest-auth", mountPath: CONNECT_AUTH_DIR, readOnly: true });
+        }
+        if (protocol !== "PLAINTEXT") {
+            jaasSections.push(
+                kafkaClientJaasSection(args.saslMechanism, args.saslUser!, args.saslPassword!),
+            );
+        }
+        if (jaasSections.length > 0) {
+            // One JAAS file per JVM: the REST realm and the Kafka client login side by side.
+            const jaas = new k8s.core.v1.Secret(
+                `${name}-jaas`,
+                {
+                    metadata: { name: `${name}-jaas`, namespace: args.namespace, labels },
+                    stringData: {
+                        "jaas.conf": pulumi.all(jaasSections).apply((parts) => parts.join("")),
+                    },
+                },
+                { parent: this },
+            );
+            volumes.push({
+                name: "jaas",
+                secret: { secretName: jaas.metadata.name, defaultMode: 0o440 },
+            });
+            mounts.push({ name: "jaas", mountPath: CONNECT_JAAS_DIR, readOnly: true });
         }
         if (args.awsCredentialsSecretName !== undefined) {
             volumes.push({

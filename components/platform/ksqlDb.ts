@@ -12,12 +12,17 @@ import {
     imageName,
     nonRootPod,
     readOnlyContainer,
-    saslJaasConfig,
     scratchVolume,
     tcpProbe,
     toResources,
     workloadServiceAccount,
 } from "./common";
+import {
+    javaClientProperties,
+    kafkaCaVolume,
+    kafkaClientJaasSection,
+    propertiesAsEnv,
+} from "./kafkaClient";
 
 /** Arguments for {@link KsqlDb}. */
 export interface KsqlDbArgs {
@@ -25,14 +30,19 @@ export interface KsqlDbArgs {
     readonly namespace: pulumi.Input<string>;
     /** Kafka bootstrap servers, in-cluster. */
     readonly bootstrapServers: pulumi.Input<string>;
-    /** `PLAINTEXT` or `SASL_PLAINTEXT`. Defaults to `PLAINTEXT`. */
+    /** `PLAINTEXT`, `SASL_PLAINTEXT` or `SASL_SSL`. Defaults to `PLAINTEXT`. */
     readonly securityProtocol?: string;
-    /** SASL user; required with `SASL_PLAINTEXT`. */
+    /** SASL user; required unless `PLAINTEXT`. */
     readonly saslUser?: string;
     /** `PLAIN` or `SCRAM-SHA-512`. Defaults to `PLAIN`. */
     readonly saslMechanism?: string;
-    /** Secret holding the SASL password under `client-passwords`; required with `SASL_PLAINTEXT`. */
-    readonly saslSecretName?: pulumi.Input<string>;
+    /**
+     * The SASL password (a secret); required unless `PLAINTEXT`. It reaches the server only as the
+     * `KafkaClient` section of a mounted JAAS file, never as an environment variable.
+     */
+    readonly saslPassword?: pulumi.Input<string>;
+    /** ConfigMap with the Kafka CA (`ca.crt`) the server trusts; required with `SASL_SSL`. */
+    readonly kafkaCaConfigMapName?: pulumi.Input<string>;
     /** Server image. Defaults to `confluentinc/ksqldb-server:0.29.0` (the last standalone release). */
     readonly image: ImageRef;
     /** `ksql.service.id`: prefixes internal topics. Defaults to `ingest_`. */
@@ -57,8 +67,11 @@ export interface KsqlDbArgs {
 /** The REST API user the providers authenticate as. */
 export const KSQLDB_ADMIN_USER = "admin";
 
-/** Where the REST credentials (JAAS file, password file, password) are mounted. */
+/** Where the REST credentials (password file, password) are mounted. */
 export const KSQLDB_AUTH_DIR = "/etc/ksqldb-auth";
+
+/** Where the server JVM's JAAS file (REST realm, Kafka client login) is mounted. */
+export const KSQLDB_JAAS_DIR = "/etc/ksqldb-jaas";
 
 /** JAAS file of the server's `KsqlServer-Props` realm, pointing at the password file beside it. */
 export function ksqlRestJaas(dir = KSQLDB_AUTH_DIR): string {
@@ -95,21 +108,18 @@ export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[
         { name: "LOG_DIR", value: "/tmp/logs" },
         { name: "KSQL_KSQL_STREAMS_STATE_DIR", value: "/tmp/kafka-streams" },
     ];
-    if ((args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT") {
+    const protocol = args.securityProtocol ?? "PLAINTEXT";
+    if (protocol !== "PLAINTEXT") {
+        // No secret here: the login is the mounted JAAS file's KafkaClient section.
         env.push(
-            {
-                name: "KAFKA_SASL_PASSWORD",
-                valueFrom: {
-                    secretKeyRef: { name: args.saslSecretName!, key: "client-passwords" },
-                },
-            },
-            { name: "KSQL_SECURITY_PROTOCOL", value: args.securityProtocol },
-            { name: "KSQL_SASL_MECHANISM", value: args.saslMechanism ?? "PLAIN" },
-            {
-                name: "KSQL_SASL_JAAS_CONFIG",
-                // Kubernetes expands $(KAFKA_SASL_PASSWORD): the password stays in the Secret.
-                value: saslJaasConfig(args.saslMechanism, args.saslUser, "KAFKA_SASL_PASSWORD"),
-            },
+            ...propertiesAsEnv(
+                "KSQL_",
+                javaClientProperties(
+                    protocol,
+                    args.saslMechanism,
+                    args.kafkaCaConfigMapName !== undefined,
+                ),
+            ),
         );
     }
     if (args.basicAuth) {
@@ -117,11 +127,13 @@ export function ksqlServerEnv(args: KsqlDbArgs): k8s.types.input.core.v1.EnvVar[
             { name: "KSQL_AUTHENTICATION_METHOD", value: "BASIC" },
             { name: "KSQL_AUTHENTICATION_REALM", value: "KsqlServer-Props" },
             { name: "KSQL_AUTHENTICATION_ROLES", value: KSQLDB_ADMIN_USER },
-            {
-                name: "KSQL_OPTS",
-                value: `-Djava.security.auth.login.config=${KSQLDB_AUTH_DIR}/jaas.conf`,
-            },
         );
+    }
+    if (args.basicAuth || protocol !== "PLAINTEXT") {
+        env.push({
+            name: "KSQL_OPTS",
+            value: `-Djava.security.auth.login.config=${KSQLDB_JAAS_DIR}/jaas.conf`,
+        });
     }
     return env;
 }
@@ -135,11 +147,15 @@ export class KsqlDb extends pulumi.ComponentResource {
 
     constructor(name: string, args: KsqlDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ingest:components:KsqlDb", name, {}, opts);
-        if (
-            (args.securityProtocol ?? "PLAINTEXT") !== "PLAINTEXT" &&
-            (!args.saslUser || !args.saslSecretName)
-        ) {
-            throw new pulumi.ResourceError("KsqlDb: SASL needs saslUser and saslSecretName", this);
+        const protocol = args.securityProtocol ?? "PLAINTEXT";
+        if (protocol !== "PLAINTEXT" && (!args.saslUser || args.saslPassword === undefined)) {
+            throw new pulumi.ResourceError("KsqlDb: SASL needs saslUser and saslPassword", this);
+        }
+        if (protocol.endsWith("SSL") && args.kafkaCaConfigMapName === undefined) {
+            throw new pulumi.ResourceError(
+                `KsqlDb: ${protocol} needs kafkaCaConfigMapName (the CA the brokers' certificates chain to)`,
+                this,
+            );
         }
         if (args.cli && !args.cliImage) {
             throw new pulumi.ResourceError("KsqlDb: cli is on but cliImage is not set", this);
@@ -151,7 +167,14 @@ export class KsqlDb extends pulumi.ComponentResource {
             { name: "tmp", mountPath: "/tmp" },
             { name: "config", mountPath: KSQLDB_CONFIG_DIR },
         ];
+        if (args.kafkaCaConfigMapName !== undefined) {
+            const ca = kafkaCaVolume(args.kafkaCaConfigMapName);
+            volumes.push(ca.volume);
+            mounts.push(ca.mount);
+        }
+        const jaasSections: pulumi.Input<string>[] = [];
         if (args.basicAuth) {
+            jaasSections.push(ksqlRestJaas());
             const password = new random.RandomPassword(
                 `${name}-rest-password`,
                 { length: 32, special: false },
@@ -162,7 +185,6 @@ export class KsqlDb extends pulumi.ComponentResource {
                 {
                     metadata: { name: `${name}-rest-auth`, namespace: args.namespace, labels },
                     stringData: {
-                        "jaas.conf": ksqlRestJaas(),
                         // Jetty's format: `user: password,role`.
                         "password.properties": pulumi.interpolate`${KSQLDB_ADMIN_USER}: ${password},${KSQLDB_ADMIN_USER}\n`,
                         password,
@@ -178,6 +200,29 @@ export class KsqlDb extends pulumi.ComponentResource {
                 secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
             });
             mounts.push({ name: "rest-auth", mountPath: KSQLDB_AUTH_DIR, readOnly: true });
+        }
+        if (protocol !== "PLAINTEXT") {
+            jaasSections.push(
+                kafkaClientJaasSection(args.saslMechanism, args.saslUser!, args.saslPassword!),
+            );
+        }
+        if (jaasSections.length > 0) {
+            // One JAAS file per JVM: the REST realm and the Kafka client login side by side.
+            const jaas = new k8s.core.v1.Secret(
+                `${name}-jaas`,
+                {
+                    metadata: { name: `${name}-jaas`, namespace: args.namespace, labels },
+                    stringData: {
+                        "jaas.conf": pulumi.all(jaasSections).apply((parts) => parts.join("")),
+                    },
+                },
+                { parent: this },
+            );
+            volumes.push({
+                name: "jaas",
+                secret: { secretName: jaas.metadata.name, defaultMode: 0o440 },
+            });
+            mounts.push({ name: "jaas", mountPath: KSQLDB_JAAS_DIR, readOnly: true });
         }
         this.url = httpWorkload(
             {

@@ -7,7 +7,7 @@ import { Console } from "./console";
 import { DataLakeBucket } from "./dataLakeBucket";
 import { Hdfs } from "./hdfs";
 import { WorkloadImages } from "./images";
-import { KAFKA_CLIENT_USER, KAFKA_SASL_MECHANISM, Kafka, mirrored } from "./kafka";
+import { KAFKA_SASL_MECHANISM, Kafka, type KafkaClientRole, mirrored } from "./kafka";
 import { CONNECT_ADMIN_USER, KafkaConnect } from "./kafkaConnect";
 import { KsqlDb } from "./ksqlDb";
 import {
@@ -103,11 +103,26 @@ export function deployPlatform(cfg: PlatformConfig) {
             : undefined;
     const bootstrapServers =
         kafka?.bootstrapServers ?? pulumi.output(cfg.kafka.externalBootstrapServers!);
+    /** How the in-cluster client `role` authenticates: its own user, password and the CA. */
+    const clientOf = (role: KafkaClientRole) => {
+        const user = kafka?.users?.[role];
+        return {
+            securityProtocol: kafka?.securityProtocol ?? "PLAINTEXT",
+            saslUser: user?.username,
+            saslMechanism: user ? KAFKA_SASL_MECHANISM : undefined,
+            saslPassword: user?.password,
+            kafkaCaConfigMapName: kafka?.caConfigMapName,
+        };
+    };
+    // The Flume agents (declared by the pipelines) read the flume user's password from its Secret.
+    const flumeUser = kafka?.users?.flume;
     const kafkaClient = {
         securityProtocol: kafka?.securityProtocol ?? "PLAINTEXT",
-        saslUser: kafka?.saslSecretName ? KAFKA_CLIENT_USER : undefined,
-        saslMechanism: kafka?.saslSecretName ? KAFKA_SASL_MECHANISM : undefined,
-        saslSecretName: kafka?.saslSecretName,
+        saslUser: flumeUser?.username,
+        saslMechanism: flumeUser ? KAFKA_SASL_MECHANISM : undefined,
+        saslSecretName: flumeUser?.secretName,
+        saslSecretKey: flumeUser ? "password" : undefined,
+        kafkaCaConfigMapName: kafka?.caConfigMapName,
     };
 
     const postgresPassword =
@@ -220,7 +235,7 @@ export function deployPlatform(cfg: PlatformConfig) {
         {
             namespace: ns,
             bootstrapServers,
-            ...kafkaClient,
+            ...clientOf("connect"),
             image: cfg.connect.image,
             buildRegistry: cfg.connect.buildRegistry,
             replicas: cfg.connect.replicas,
@@ -242,7 +257,7 @@ export function deployPlatform(cfg: PlatformConfig) {
               {
                   namespace: ns,
                   bootstrapServers,
-                  ...kafkaClient,
+                  ...clientOf("ksqldb"),
                   image: cfg.ksqldb.image,
                   cliImage: cfg.ksqldb.cliImage,
                   cli: cfg.ksqldb.cli,
@@ -267,7 +282,7 @@ export function deployPlatform(cfg: PlatformConfig) {
                       username: CONNECT_ADMIN_USER,
                       passwordSecretName: connect.restAuthSecretName,
                   },
-                  ...kafkaClient,
+                  ...clientOf("console"),
                   image: cfg.console.image,
                   nodePort: cfg.console.nodePort,
                   resources: cfg.console.resources,

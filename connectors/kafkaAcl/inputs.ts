@@ -29,7 +29,10 @@ export const ACL_OPERATIONS = [
 /** One ALLOW rule for the resource's principal, from any host. */
 export interface AclBinding {
     resourceType: (typeof ACL_RESOURCE_TYPES)[number];
-    /** Resource name, or prefix with `pattern: "prefixed"`; `kafka-cluster` for the cluster. */
+    /**
+     * Resource name, or prefix with `pattern: "prefixed"`; `*` (literal) for every resource;
+     * `kafka-cluster` for the cluster.
+     */
     name: string;
     pattern: (typeof ACL_PATTERNS)[number];
     operation: (typeof ACL_OPERATIONS)[number];
@@ -106,8 +109,9 @@ export function checkAcl(news: Record<string, unknown>): pulumi.dynamic.CheckRes
                 if (!ACL_PATTERNS.includes(pattern))
                     problems.push(`pattern must be one of ${ACL_PATTERNS.join(", ")}`);
                 const name = b?.resourceType === "cluster" ? "kafka-cluster" : b?.name;
-                if (typeof name !== "string" || (name === "" && pattern === "literal"))
-                    problems.push("name must be a non-empty string (or a prefixed pattern)");
+                // Kafka refuses an empty resource name; `*` (literal) matches every resource.
+                if (typeof name !== "string" || name === "")
+                    problems.push("name must be a non-empty string (`*` for every resource)");
                 for (const reason of problems) failures.push({ property: at, reason });
                 if (problems.length === 0) ok.push({ ...(b as AclBinding), name: name!, pattern });
             });

@@ -7,6 +7,11 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { recorded, settle, setupMocks, type MockOptions } from "./mocks";
+import {
+    checkKafkaTls,
+    generateKafkaTls,
+    type KafkaTlsInputs,
+} from "../../components/platform/kafkaTls";
 
 /** A deterministic stand-in for random passwords, recognisable in leak checks. */
 export const MOCK_PASSWORD = "mock-generated-password-0123456789";
@@ -37,6 +42,9 @@ export function mockRepoDigest(imageName: string): string {
 export const stackMockOptions: Pick<MockOptions, "outputs"> = {
     outputs: {
         "random:index/randomPassword:RandomPassword": () => ({ result: MOCK_PASSWORD }),
+        // The real generator: the certificates under mocks are the ones a real up would create.
+        "pulumi-nodejs:dynamic/ingest:KafkaCertificates": (inputs) =>
+            generateKafkaTls(checkKafkaTls(inputs).inputs as KafkaTlsInputs),
         // A pushed image's digest reference, as the docker provider reports it after the push.
         "docker:index/image:Image": (inputs) => ({
             repoDigest: mockRepoDigest(String(inputs.imageName)),

@@ -119,6 +119,8 @@ export interface FlumeKafkaSasl {
      * agent starts. Defaults to `KAFKA_SASL_PASSWORD`.
      */
     readonly passwordEnv?: string;
+    /** PEM CA file the clients trust (a PEM truststore, kafka-clients 2.7+); unset = the JVM's. */
+    readonly truststorePem?: string;
 }
 
 /** A complete agent: its definition plus the endpoints it talks to. */
@@ -249,6 +251,12 @@ function saslProperties(prefix: string, sasl: FlumeKafkaSasl | undefined): [stri
             `${prefix}.sasl.jaas.config`,
             `${module} required username="${sasl.username}" password="${password}";`,
         ],
+        ...(sasl.truststorePem === undefined
+            ? []
+            : ([
+                  [`${prefix}.ssl.truststore.type`, "PEM"],
+                  [`${prefix}.ssl.truststore.location`, sasl.truststorePem],
+              ] as [string, string][])),
     ];
 }
 

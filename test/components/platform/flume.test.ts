@@ -1,6 +1,9 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8sTypes from "@pulumi/kubernetes";
@@ -463,19 +466,31 @@ void describe("Flume component", () => {
         assert.deepEqual(Object.keys(component.sourceEndpoints), ["unorganized"]);
     });
 
-    void it("reads the SASL password from the Kafka Secret into the environment, never into flume.conf", async () => {
+    void it("mounts the SASL password from its Secret as a file the launcher reads, never into flume.conf", async () => {
         await deploy("sasl", {
             securityProtocol: "SASL_PLAINTEXT",
             saslUser: "ingest",
             saslSecretName: pulumi.output("kafka-user-passwords"),
         });
         for (const agent of ["cars", "unorganized"]) {
-            assert.deepEqual(deployment(`sasl-${agent}`).template.spec.containers[0].env[1], {
-                name: "KAFKA_SASL_PASSWORD",
-                valueFrom: {
-                    secretKeyRef: { name: "kafka-user-passwords", key: "client-passwords" },
-                },
+            const pod = deployment(`sasl-${agent}`).template.spec;
+            // Only a path in the pod spec: no variable holds or references the password.
+            assert.deepEqual(pod.containers[0].env[1], {
+                name: "KAFKA_SASL_PASSWORD_FILE",
+                value: "/etc/flume-kafka/password",
             });
+            assert.ok(!pod.containers[0].env.some((e: any) => e.valueFrom?.secretKeyRef));
+            assert.deepEqual(pod.volumes.find((v: any) => v.name === "kafka-sasl")!.secret, {
+                secretName: "kafka-user-passwords",
+                items: [{ key: "client-passwords", path: "password" }],
+                defaultMode: 0o440,
+            });
+            assert.ok(
+                pod.containers[0].volumeMounts.some(
+                    (m: any) =>
+                        m.name === "kafka-sasl" && m.mountPath === "/etc/flume-kafka" && m.readOnly,
+                ),
+            );
             const conf = (one(CM, `sasl-${agent}-config`).inputs.data as Record<string, string>)[
                 "flume.conf"
             ];
@@ -488,6 +503,67 @@ void describe("Flume component", () => {
         await assert.rejects(
             () => deploy("saslbad", { securityProtocol: "SASL_PLAINTEXT" }),
             /securityProtocol SASL_PLAINTEXT needs saslUser and saslSecretName/,
+        );
+        await assert.rejects(
+            () =>
+                deploy("ssl-no-ca", {
+                    securityProtocol: "SASL_SSL",
+                    saslUser: "flume",
+                    saslSecretName: pulumi.output("kafka-user-flume"),
+                }),
+            /securityProtocol SASL_SSL needs kafkaCaConfigMapName/,
+        );
+    });
+
+    void it("launcher: reads KAFKA_SASL_PASSWORD_FILE into the variable Flume's env filter reads", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "flume-launch-"));
+        try {
+            writeFileSync(path.join(dir, "password"), "s3cret-from-file");
+            // A stand-in `java` that prints what the agent JVM would see.
+            writeFileSync(
+                path.join(dir, "java"),
+                '#!/bin/sh\nprintf "%s" "$KAFKA_SASL_PASSWORD"\n',
+                {
+                    mode: 0o755,
+                },
+            );
+            const script = path.join(
+                __dirname,
+                "../../../components/platform/flume/flume-agent.sh",
+            );
+            const out = execFileSync("sh", [script, "cars", "/etc/flume/flume.conf"], {
+                env: {
+                    PATH: `${dir}:/usr/bin:/bin`,
+                    KAFKA_SASL_PASSWORD_FILE: path.join(dir, "password"),
+                },
+            }).toString();
+            assert.equal(out, "s3cret-from-file");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    void it("trusts the Kafka CA in flume.conf and mounts it with SASL_SSL", async () => {
+        await deploy("tls", {
+            securityProtocol: "SASL_SSL",
+            saslUser: "flume",
+            saslMechanism: "SCRAM-SHA-512",
+            saslSecretName: pulumi.output("kafka-user-flume"),
+            saslSecretKey: "password",
+            kafkaCaConfigMapName: pulumi.output("kafka-ca"),
+        });
+        const pod = deployment("tls-cars").template.spec;
+        assert.deepEqual(pod.volumes.find((v: any) => v.name === "kafka-ca")!.configMap, {
+            name: "kafka-ca",
+        });
+        const conf = (one(CM, "tls-cars-config").inputs.data as Record<string, string>)[
+            "flume.conf"
+        ];
+        assert.match(conf, /kafka\.consumer\.security\.protocol = SASL_SSL$/m);
+        assert.match(conf, /kafka\.consumer\.ssl\.truststore\.type = PEM$/m);
+        assert.match(
+            conf,
+            /kafka\.consumer\.ssl\.truststore\.location = \/etc\/kafka-ca\/ca\.crt$/m,
         );
     });
 

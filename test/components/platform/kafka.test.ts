@@ -186,7 +186,19 @@ describe("Kafka", () => {
             ofType("random:index/randomPassword:RandomPassword")
                 .map((r) => r.name)
                 .sort(),
-            ["kafka-client-password", "kafka-controller-password", "kafka-inter-broker-password"],
+            [
+                // The operator keeps its original resource name, so its password survives.
+                "kafka-client-password",
+                "kafka-connect-password",
+                "kafka-console-password",
+                "kafka-controller-password",
+                "kafka-flume-password",
+                "kafka-inter-broker-password",
+                "kafka-keystore-password",
+                "kafka-ksqldb-password",
+                "kafka-producer-password",
+                "kafka-truststore-password",
+            ],
         );
         assert.ok(isSecretValue(one("kubernetes:core/v1:Secret", "kafka-sasl").inputs.stringData));
         for (const r of recorded)

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import {
     isSecretValue,
     one,
@@ -41,9 +42,11 @@ describe("workload components", () => {
         new c.KsqlDb("ksqldb", {
             namespace: "ingest",
             bootstrapServers: "kafka:9092",
-            securityProtocol: "SASL_PLAINTEXT",
-            saslUser: "ingest",
-            saslSecretName: "kafka-sasl",
+            securityProtocol: "SASL_SSL",
+            saslUser: "ksqldb",
+            saslMechanism: "SCRAM-SHA-512",
+            saslPassword: pulumi.secret("ksqldb-kafka-pw"),
+            kafkaCaConfigMapName: "kafka-ca",
             image: image("confluentinc/ksqldb-server", "0.29.0"),
             cli: true,
             cliImage: image("confluentinc/ksqldb-cli", "0.29.0"),
@@ -141,11 +144,45 @@ describe("workload components", () => {
         );
     });
 
-    it("gives ksqlDB its SASL password only by Secret reference and probes /healthcheck", () => {
+    it("gives ksqlDB its SASL password only in a mounted JAAS file, trusts the Kafka CA, probes /healthcheck", () => {
         const ksql = containerOf("ksqldb");
-        assert.deepEqual(ksql.env.find((e) => e.name === "KAFKA_SASL_PASSWORD")?.valueFrom, {
-            secretKeyRef: { name: "kafka-sasl", key: "client-passwords" },
-        });
+        // No variable carries or references the password.
+        assert.deepEqual(
+            ksql.env.filter((e) => /PASSWORD|JAAS/.test(e.name) || e.valueFrom !== undefined),
+            [],
+        );
+        assert.equal(envValue(ksql, "KSQL_SECURITY_PROTOCOL"), "SASL_SSL");
+        assert.equal(envValue(ksql, "KSQL_SASL_MECHANISM"), "SCRAM-SHA-512");
+        assert.equal(envValue(ksql, "KSQL_SSL_TRUSTSTORE_TYPE"), "PEM");
+        assert.equal(envValue(ksql, "KSQL_SSL_TRUSTSTORE_LOCATION"), "/etc/kafka-ca/ca.crt");
+        assert.equal(
+            envValue(ksql, "KSQL_OPTS"),
+            "-Djava.security.auth.login.config=/etc/ksqldb-jaas/jaas.conf",
+        );
+        const mounts = Object.fromEntries(
+            (ksql.volumeMounts as { name: string; mountPath: string }[]).map((m) => [
+                m.name,
+                m.mountPath,
+            ]),
+        );
+        assert.equal(mounts.jaas, "/etc/ksqldb-jaas");
+        assert.equal(mounts["kafka-ca"], "/etc/kafka-ca");
+        const jaas = one("kubernetes:core/v1:Secret", "ksqldb-jaas").inputs as any;
+        assert.ok(isSecretValue(jaas.stringData), "the JAAS file is a secret in state");
+        for (const r of recorded) {
+            assert.deepEqual(plaintextOccurrences(r.inputs, ["ksqldb-kafka-pw"]), [], r.name);
+        }
+        assert.equal(
+            unwrapSecret<Record<string, string>>(jaas.stringData)["jaas.conf"],
+            [
+                "KafkaClient {",
+                "  org.apache.kafka.common.security.scram.ScramLoginModule required",
+                '  username="ksqldb"',
+                '  password="ksqldb-kafka-pw";',
+                "};",
+                "",
+            ].join("\n"),
+        );
         assert.equal(ksql.readinessProbe.httpGet.path, "/healthcheck");
         assert.deepEqual(ksql.livenessProbe.tcpSocket, { port: "rest" });
         assert.equal(envValue(ksql, "KSQL_KSQL_SERVICE_ID"), "ingest_");
@@ -248,7 +285,19 @@ describe("workload components", () => {
                     securityProtocol: "SASL_PLAINTEXT",
                     resources,
                 }),
-            /KafkaConnect: SASL needs saslUser and saslSecretName/,
+            /KafkaConnect: SASL needs saslUser and saslPassword/,
+        );
+        assert.throws(
+            () =>
+                new c.KafkaConnect("bad-tls", {
+                    namespace: "ingest",
+                    bootstrapServers: "k:9092",
+                    securityProtocol: "SASL_SSL",
+                    saslUser: "connect",
+                    saslPassword: "pw",
+                    resources,
+                }),
+            /KafkaConnect: SASL_SSL needs kafkaCaConfigMapName/,
         );
     });
 });

@@ -104,7 +104,7 @@ describe("KafkaAcl", () => {
                 "bootstrapServers: bootstrapServers must be host:port[,host:port...]",
                 "bindings[0]: resourceType must be one of topic, group, cluster, transactionalId",
                 "bindings[1]: operation must be one of ALL, READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE",
-                "bindings[1]: name must be a non-empty string (or a prefixed pattern)",
+                "bindings[1]: name must be a non-empty string (`*` for every resource)",
             ],
         );
     });
