@@ -192,8 +192,8 @@ export function stackSettings(ksqlUrl: string): Record<string, object> {
         },
         console: { ...settings.console, enabled: false },
         hdfs: { ...settings.hdfs, image: local(appImages.hdfs) },
-        flume: { image: appImages.flume },
-        sqoop: { image: appImages.sqoop },
+        flume: { ...settings.flume, image: appImages.flume },
+        sqoop: { ...settings.sqoop, image: appImages.sqoop },
         dataLake: { ...settings.dataLake, enabled: false },
         pipelines: {
             powerGrid: { sensors: ["1", "2"] },
