@@ -58,6 +58,7 @@ describe("dev stack, as `npm run dev:up` deploys it", () => {
             `flume-cars localhost:5001/flume${digest}`,
             `flume-unorganized localhost:5001/flume${digest}`,
             `hdfs-datanode localhost:5001/hdfs${digest}`,
+            `hdfs-httpfs localhost:5001/hdfs${digest}`,
             `hdfs-namenode localhost:5001/hdfs${digest}`,
             `sqoop-import localhost:5001/sqoop${digest}`,
         ]);
