@@ -67,6 +67,11 @@ async function liveNow(
     return { status: await getStatus(ctx), bulk: false };
 }
 
+/** The connector's status as it is now (from the shared bulk answer where the worker has one). */
+export async function statusNow(ctx: Ctx): Promise<RawStatus | undefined> {
+    return (await liveNow(ctx, Date.now())).status;
+}
+
 /** The `PUT /connectors/{name}/<verb>` that moves the connector to `target`, if any is needed. */
 function transition(
     live: string | undefined,
@@ -275,15 +280,21 @@ function baseOutputs(
 
 /**
  * Applies the target state, restarts, waits for evidence, re-reads; throws an init error on
- * failure. `stateApplied`: a create that sent `initial_state` needs no state change.
+ * failure. `stateApplied`: a create that sent `initial_state` needs no state change; `before`:
+ * the status read as the step began (read here when not given).
  */
 export async function converge(
     ctx: Ctx,
     inputs: ConnectorInputs,
     providerRef: unknown,
-    opts: { restartAll: boolean; generation: Generation; stateApplied?: boolean },
+    opts: {
+        restartAll: boolean;
+        generation: Generation;
+        stateApplied?: boolean;
+        before?: Promise<RawStatus | undefined>;
+    },
 ): Promise<ConnectorOutputs> {
-    const before = opts.stateApplied ? undefined : (await liveNow(ctx, Date.now())).status;
+    const before = opts.stateApplied ? undefined : await (opts.before ?? statusNow(ctx));
     const verb = opts.stateApplied ? undefined : transition(before?.connector?.state, inputs.state);
     if (verb) {
         await call(ctx, "PUT", `/connectors/${enc(ctx.name)}/${verb}`, {

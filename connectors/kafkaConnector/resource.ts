@@ -17,7 +17,7 @@ import {
     type ConnectorTargetState,
     type ConnectorTaskStatus,
 } from "./inputs";
-import { converge, readOutputs, type Generation } from "./apply";
+import { converge, readOutputs, statusNow, type Generation } from "./apply";
 import { READ_REUSE_MS, forget, snapshot, workerVersion } from "./live";
 import {
     call,
@@ -183,6 +183,9 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const configChanged = changes.some(
             (c) => c === "config" || c.startsWith("config.") || c === "sensitiveConfig",
         );
+        // Read alongside validation: a config write does not change the run state to apply.
+        const before = statusNow(ctx);
+        before.catch(() => undefined);
         let generation: Generation = {};
         if (configChanged) {
             await validate(ctx, news);
@@ -209,7 +212,11 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         }
         forget(ctx);
         const restartAll = olds.restartNonce !== news.restartNonce && news.restartNonce !== "";
-        const outs = await converge(ctx, news, news.__provider, { restartAll, generation });
+        const outs = await converge(ctx, news, news.__provider, {
+            restartAll,
+            generation,
+            before,
+        });
         return { outs };
     },
 
