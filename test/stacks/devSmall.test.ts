@@ -33,7 +33,7 @@ describe("dev stack with --small", () => {
             .filter((r) => /:(apps\/v1:Deployment|batch\/v1:Job|batch\/v1:CronJob)$/.test(r.type))
             .map((r) => r.name)
             .sort();
-        assert.deepEqual(names, ["connect", "flume-cars", "flume-unorganized"]);
+        assert.deepEqual(names, ["connect", "flume-cars", "flume-unorganized", "hdfs-httpfs"]);
     });
 
     it("states its sizing in the README as the pods request it", () => {
