@@ -52,10 +52,15 @@ export async function withTopic<T>(
     await admin.connect();
     const topic = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     try {
-        await admin.createTopics({
-            topics: [{ topic, numPartitions: partitions }],
-            waitForLeaders: true,
-        });
+        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+        // A broker may answer UNKNOWN_TOPIC_OR_PARTITION for a moment after the create.
+        for (let i = 0; ; i++) {
+            const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+            const ps = meta?.topics[0]?.partitions ?? [];
+            if (ps.length === partitions && ps.every((p) => p.leader >= 0)) break;
+            if (i >= 100) throw new Error(`topic ${topic} has no leaders after 20 s`);
+            await new Promise((r) => setTimeout(r, 200));
+        }
         return await fn(topic);
     } finally {
         await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
