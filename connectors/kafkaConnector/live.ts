@@ -25,7 +25,11 @@ export interface LiveConnector {
 /** Connector name → what the worker reports; `undefined` when the worker has no bulk endpoint. */
 export type Snapshot = Record<string, LiveConnector> | undefined;
 
-/** Least time between two bulk requests to one worker from this process. */
+/**
+ * Least time between two bulk requests to one worker from this process; a worker with many
+ * connectors gets 1 ms more per connector in its last answer, so the answers it serializes stay
+ * a small share of its time.
+ */
 export const BULK_GAP_MS = 100;
 
 /** How old a bulk answer a read may use (a refresh reads all its connectors at once). */
@@ -35,6 +39,8 @@ interface Slot {
     /** When the request was (or will be) sent, epoch ms. */
     readonly sentAt: number;
     readonly answer: Promise<Snapshot>;
+    /** Connectors in the answer, once it came. */
+    size?: number;
 }
 
 interface Shared {
@@ -73,7 +79,8 @@ export function snapshot(ctx: Ctx, notBefore: number, purpose: Purpose): Promise
     if (noBulk.has(worker)) return Promise.resolve(undefined);
     const last = slots.get(key);
     if (last && last.sentAt >= notBefore) return last.answer;
-    const sentAt = Math.max(Date.now(), notBefore, (last?.sentAt ?? 0) + BULK_GAP_MS);
+    const gap = Math.max(BULK_GAP_MS, last?.size ?? 0);
+    const sentAt = Math.max(Date.now(), notBefore, (last?.sentAt ?? 0) + gap);
     const answer = (async (): Promise<Snapshot> => {
         const wait = sentAt - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -93,8 +100,9 @@ export function snapshot(ctx: Ctx, notBefore: number, purpose: Purpose): Promise
         }
         return data as Record<string, LiveConnector>;
     })();
-    const slot = { sentAt, answer };
+    const slot: Slot = { sentAt, answer };
     slots.set(key, slot);
+    void answer.then((a) => (slot.size = a ? Object.keys(a).length : 0)).catch(() => undefined);
     // A failed request is not reused: the next caller asks again.
     answer.catch(() => slots.get(key) === slot && slots.delete(key));
     return answer;
