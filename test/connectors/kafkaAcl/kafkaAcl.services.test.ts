@@ -10,6 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
+import {
+    javaClientProperties,
+    kafkaClientJaasSection,
+} from "../../../components/platform/kafkaClient";
 import { generateKafkaTls } from "../../../components/platform/kafkaTls";
 import {
     kafkaAclProvider,
@@ -36,6 +40,7 @@ const ALICE = { username: "alice", password: "alice-test-password" };
 let work = "";
 let broker: RunningProcess | undefined;
 let bootstrap = "";
+let classpath = "";
 const tls = generateKafkaTls({
     commonName: "kafka-acl-it CA",
     dnsNames: ["localhost"],
@@ -139,7 +144,7 @@ void describe("KafkaAcl against SASL_SSL + SCRAM + StandardAuthorizer Kafka", { 
                 .join("\n") + "\n",
             { mode: 0o600 },
         );
-        const classpath = await javaClasspath("kafka");
+        classpath = await javaClasspath("kafka");
         const format = await runCommand("java", [
             "-cp",
             classpath,
@@ -252,6 +257,65 @@ void describe("KafkaAcl against SASL_SSL + SCRAM + StandardAuthorizer Kafka", { 
             await kafkaAclProvider.delete!(created.id, inputs(write.slice(0, 1)));
             const gone = await kafkaAclProvider.read!(created.id, created.outs);
             assert.deepEqual((gone.props as AclInputs).bindings, []);
+        },
+    );
+
+    void it(
+        "a JVM client logs in with the platform's JAAS file and PEM truststore settings, no password in its properties",
+        { timeout: 180_000 },
+        async () => {
+            // What Connect and ksqlDB get: the KafkaClient section in a file, the protocol,
+            // mechanism and PEM truststore as properties (the CA path is local here).
+            const jaas = await new Promise<string>((res) =>
+                kafkaClientJaasSection("SCRAM-SHA-512", ALICE.username, ALICE.password).apply(res),
+            );
+            writeFileSync(join(work, "client-jaas.conf"), jaas, { mode: 0o600 });
+            const props = {
+                ...javaClientProperties("SASL_SSL", "SCRAM-SHA-512", true),
+                "ssl.truststore.location": join(work, "ca.pem"),
+            };
+            assert.ok(!Object.keys(props).some((k) => k.includes("jaas")));
+            writeFileSync(
+                join(work, "client.properties"),
+                Object.entries(props)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join("\n") + "\n",
+            );
+            const list = () =>
+                runCommand("java", [
+                    `-Djava.security.auth.login.config=${join(work, "client-jaas.conf")}`,
+                    "-cp",
+                    classpath,
+                    "org.apache.kafka.tools.TopicCommand",
+                    "--bootstrap-server",
+                    bootstrap,
+                    "--command-config",
+                    join(work, "client.properties"),
+                    "--list",
+                ]);
+            // Logged in, but no ACL: the topic is invisible to alice.
+            const before = await list();
+            assert.equal(before.code, 0, before.stdout + before.stderr);
+            assert.doesNotMatch(before.stdout, /acl-it/);
+            const describe: AclBinding[] = [
+                {
+                    resourceType: "topic",
+                    name: "acl-it",
+                    pattern: "literal",
+                    operation: "DESCRIBE",
+                },
+            ];
+            const created = await kafkaAclProvider.create(inputs(describe));
+            try {
+                await eventually(
+                    "alice's JVM client sees the topic",
+                    async () => ((await list()).stdout.includes("acl-it") ? true : undefined),
+                    60_000,
+                    1_000,
+                );
+            } finally {
+                await kafkaAclProvider.delete!(created.id, inputs(describe));
+            }
         },
     );
 
