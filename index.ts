@@ -11,6 +11,7 @@ import {
     platformEndpoints,
 } from "./components";
 import { deployKafkaAccess } from "./components/platform/kafkaAccess";
+import { CONNECT_ADMIN_USER } from "./components/platform/kafkaConnect";
 import { pipelinePlans } from "./components/pipelines";
 import { loadConfig } from "./config";
 
@@ -79,8 +80,12 @@ const outputs = {
     consoleUrl: platform?.console?.url,
     consoleHostUrl: platform?.consoleHostUrl,
     commands: {
+        // With REST auth (prod) the password is read from its Secret when the command runs, so
+        // it never appears in the output.
         connectors: connectHostUrl
-            ? pulumi.interpolate`curl -s ${connectHostUrl}/connectors?expand=status`
+            ? platform?.connect.restAuthSecretName
+                ? pulumi.interpolate`curl -s -u "${CONNECT_ADMIN_USER}:$(kubectl -n ${ns} get secret ${platform.connect.restAuthSecretName} -o jsonpath='{.data.password}' | base64 -d)" ${connectHostUrl}/connectors?expand=status`
+                : pulumi.interpolate`curl -s ${connectHostUrl}/connectors?expand=status`
             : undefined,
         ksql: platform?.ksqldb
             ? pulumi.interpolate`kubectl -n ${ns} exec -it deploy/ksqldb-cli -- ksql ${platform.ksqldb.url}`

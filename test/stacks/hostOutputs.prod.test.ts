@@ -31,4 +31,17 @@ describe("prod stack host outputs", () => {
         assert.ok(!("postgresHostEndpoint" in program));
         assert.ok(!("flumeHttpHostUrl" in program));
     });
+
+    it("prints a Connect listing command that authenticates without showing the password", async () => {
+        const commands = (await resolve(program.commands as never)) as Record<string, string>;
+        const secret = one("kubernetes:core/v1:Secret", "connect-rest-auth");
+        const secretName = (secret.inputs.metadata as { name: string }).name;
+        assert.equal(
+            commands.connectors,
+            `curl -s -u "admin:$(kubectl -n ingest get secret ${secretName} -o jsonpath='{.data.password}' | base64 -d)" ` +
+                "http://connect.ingest.svc.cluster.local:8083/connectors?expand=status",
+        );
+        const stringData = secret.inputs.stringData as Record<string, string>;
+        assert.ok(!commands.connectors.includes(stringData.password));
+    });
 });
