@@ -13,6 +13,7 @@
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { providerRef } from "../../connectors/providerRef";
 
 /** Bumped whenever the generated certificates change shape, so existing ones are replaced. */
 export const KAFKA_TLS_PROVIDER_VERSION = "1";
@@ -226,7 +227,8 @@ export class KafkaCertificates extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: KafkaCertificatesArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            kafkaTlsProvider,
+            // A small shim in state; it loads kafkaTlsProvider from this module at run time.
+            providerRef("components/platform/kafkaTls", "kafkaTlsProvider"),
             name,
             {
                 commonName: args.commonName,

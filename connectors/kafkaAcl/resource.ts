@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as kafkajsTypes from "kafkajs";
+import { providerRef } from "../providerRef";
 import {
     KAFKA_ACL_PROVIDER_VERSION,
     checkAcl,
@@ -227,7 +228,8 @@ export class KafkaAcl extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: KafkaAclArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            kafkaAclProvider,
+            // A small shim in state; it loads kafkaAclProvider from this module at run time.
+            providerRef("connectors/kafkaAcl/resource", "kafkaAclProvider"),
             name,
             {
                 bootstrapServers: args.bootstrapServers,

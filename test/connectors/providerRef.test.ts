@@ -238,4 +238,58 @@ void describe("providerRef: thin serialized dynamic providers", () => {
         assert.ok(res.error.includes(dir), res.error);
         assert.match(res.error, /Run pulumi in the project directory\.$/);
     });
+
+    void it("gives KafkaAcl and KafkaCertificates thin shims that load their own modules", async () => {
+        const { KafkaAcl } = await import("../../connectors/kafkaAcl/resource");
+        const { KafkaCertificates } = await import("../../components/platform/kafkaTls");
+        const made = [
+            new KafkaAcl("acl-thin", {
+                bootstrapServers: "kafka:9092",
+                principal: "User:connect",
+                bindings: [
+                    { resourceType: "topic", name: "t", pattern: "literal", operation: "READ" },
+                ],
+            }),
+            new KafkaCertificates("certs-thin", {
+                commonName: "ingest-kafka-ca",
+                dnsNames: ["kafka.ingest.svc.cluster.local"],
+            }),
+        ];
+        for (const r of made) await resolve(r.urn);
+        await settle();
+        const expected: Record<string, [string, object, string]> = {
+            "acl-thin": [
+                "connectors/kafkaAcl/resource",
+                {
+                    bootstrapServers: "kafka:9092",
+                    principal: "User:connect",
+                    bindings: [
+                        { resourceType: "topic", name: "t", pattern: "literal", operation: "READ" },
+                    ],
+                },
+                "principal",
+            ],
+            "certs-thin": [
+                "components/platform/kafkaTls",
+                { commonName: "ingest-kafka-ca", dnsNames: ["kafka.ingest.svc.cluster.local"] },
+                "commonName",
+            ],
+        };
+        const dir = join(work, "more-types");
+        mkdirSync(dir);
+        const script = join(dir, "revive.js");
+        writeFileSync(script, REVIVE);
+        for (const [name, [modulePath, news, key]] of Object.entries(expected)) {
+            const text = recorded.find((r) => r.name === name)!.inputs.__provider as string;
+            assert.ok(2 * JSON.stringify(text).length <= STATE_BUDGET, name);
+            assert.ok(text.includes(`modulePath: "${modulePath}"`), name);
+            const shimFile = join(dir, `${name}.js`);
+            writeFileSync(shimFile, text);
+            const res = runPlainNode(script, repo, [shimFile, repo, JSON.stringify(news)]) as {
+                checked: { inputs: Record<string, unknown>; failures: unknown[] };
+            };
+            assert.deepEqual(res.checked.failures, [], name);
+            assert.deepEqual(res.checked.inputs[key], (news as Record<string, unknown>)[key], name);
+        }
+    });
 });
