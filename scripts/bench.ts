@@ -106,7 +106,7 @@ async function benchState(): Promise<void> {
     console.log("# state: bytes per dynamic resource (serialized provider / all inputs)");
     for (const [type, b] of Object.entries(bytes).sort()) {
         console.log(
-            `state ${type.padEnd(15)} provider ${(b.provider / 1024).toFixed(1).padStart(6)} KiB   inputs ${(b.inputs / 1024).toFixed(1).padStart(6)} KiB`,
+            `state ${type.padEnd(17)} provider ${(b.provider / 1024).toFixed(1).padStart(6)} KiB   inputs ${(b.inputs / 1024).toFixed(1).padStart(6)} KiB`,
         );
     }
     const kc = bytes.KafkaConnector;

@@ -62,8 +62,16 @@ async function main(): Promise<void> {
         path: "/landing",
         user: "hdfs",
     });
+    const acl = await import("../../connectors/kafkaAcl/resource");
+    new acl.KafkaAcl("acl", {
+        bootstrapServers: "kafka:9092",
+        principal: "User:connect",
+        bindings: [{ resourceType: "topic", name: "sales", pattern: "literal", operation: "READ" }],
+    });
+    const tls = await import("../../components/platform/kafkaTls");
+    new tls.KafkaCertificates("certs", { commonName: "kafka", dnsNames: ["kafka"] });
     // Registrations are asynchronous (inputs are resolved first).
-    for (let i = 0; i < 100 && seen.length < 5; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && seen.length < 7; i++) await new Promise((r) => setTimeout(r, 20));
     const out: StateBytes = {};
     for (const r of seen) {
         const type = r.type.split(":").pop() ?? r.type;
