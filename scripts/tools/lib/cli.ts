@@ -1,4 +1,5 @@
 /** What every data tool shares: the stack/endpoint options, pacing, and one-line failures. */
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { StackOutputs, resolveEndpoint, type Endpoint } from "./endpoints";
 
@@ -33,7 +34,17 @@ export function withKafkaOptions(cmd: Command, topic: string): Command {
         )
         .option(
             "--sasl-user <name>",
-            "SASL/PLAIN user; the password is read from $KAFKA_SASL_PASSWORD",
+            "SASL user (prod: producer); the password is read from $KAFKA_SASL_PASSWORD",
+        )
+        .option(
+            "--sasl-mechanism <name>",
+            "plain, scram-sha-256 or scram-sha-512 (prod's listeners)",
+            saslMechanism,
+            "scram-sha-512",
+        )
+        .option(
+            "--ca-file <pem>",
+            "use TLS, trusting this CA certificate (prod: the kafka-ca ConfigMap's ca.crt)",
         );
 }
 
@@ -47,6 +58,8 @@ export interface KafkaOptions {
     compression: "gzip" | "none";
     idempotence: boolean;
     saslUser?: string;
+    saslMechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+    caFile?: string;
 }
 
 /** The producer settings of `o` (SASL password from the environment, never from a flag). */
@@ -63,8 +76,32 @@ export function producerSettings(o: KafkaOptions, kafka: Endpoint, clientId: str
         compression: o.compression,
         idempotent: o.idempotence,
         clientId,
-        sasl: o.saslUser !== undefined ? { username: o.saslUser, password: password! } : undefined,
+        sasl:
+            o.saslUser !== undefined
+                ? { mechanism: o.saslMechanism, username: o.saslUser, password: password! }
+                : undefined,
+        tls: o.caFile !== undefined ? { ca: readCaFile(o.caFile) } : undefined,
     };
+}
+
+function readCaFile(file: string): string {
+    let pem: string;
+    try {
+        pem = readFileSync(file, "utf8");
+    } catch (e) {
+        throw new Error(`--ca-file ${file}: ${(e as Error).message}`);
+    }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+        throw new Error(`--ca-file ${file}: not a PEM certificate (no BEGIN CERTIFICATE line)`);
+    }
+    return pem;
+}
+
+function saslMechanism(v: string): KafkaOptions["saslMechanism"] {
+    if (v !== "plain" && v !== "scram-sha-256" && v !== "scram-sha-512") {
+        throw new InvalidArgumentError("must be plain, scram-sha-256 or scram-sha-512");
+    }
+    return v;
 }
 
 /** Resolves the Kafka endpoint from `--kafka` or the stack outputs. */

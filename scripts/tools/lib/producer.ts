@@ -15,6 +15,7 @@ import {
     Partitioners,
     type PartitionMetadata,
     type Producer,
+    type SASLOptions,
 } from "kafkajs";
 import {
     BatchBuilder,
@@ -52,8 +53,14 @@ export interface BatchingProducerOptions {
     readonly idempotent?: boolean;
     /** Send a partial batch this long after its first record. Defaults to 100 ms. */
     readonly lingerMs?: number;
-    /** SASL/PLAIN credentials, when the listener requires them. */
-    readonly sasl?: { readonly username: string; readonly password: string };
+    /** SASL credentials, when the listener requires them (mechanism defaults to PLAIN). */
+    readonly sasl?: {
+        readonly mechanism?: "plain" | "scram-sha-256" | "scram-sha-512";
+        readonly username: string;
+        readonly password: string;
+    };
+    /** TLS to the brokers, trusting `ca` (PEM) when given, else the system's CAs. */
+    readonly tls?: { readonly ca?: string };
     readonly clientId?: string;
     /** Called after each acknowledged send with the records it carried. */
     readonly onAck?: (records: number, bytes: number) => void;
@@ -117,16 +124,26 @@ export class BatchingProducer {
             connectionTimeout: 5_000,
             // Fail a wrong address within seconds rather than kafkajs's default ~30 s.
             retry: { retries: 3, initialRetryTime: 300 },
-            ...(opts.sasl ? { sasl: { mechanism: "plain" as const, ...opts.sasl } } : {}),
+            ...(opts.sasl
+                ? {
+                      sasl: {
+                          mechanism: opts.sasl.mechanism ?? "plain",
+                          username: opts.sasl.username,
+                          password: opts.sasl.password,
+                      } as SASLOptions,
+                  }
+                : {}),
+            ...(opts.tls ? { ssl: opts.tls.ca ? { ca: [opts.tls.ca] } : true } : {}),
         });
         this.producer = this.kafka.producer({
             idempotent: opts.idempotent ?? true,
             allowAutoTopicCreation: false,
         });
-        this.wire = (opts.client ?? (opts.sasl ? "kafkajs" : "wire")) === "wire";
-        if (this.wire && opts.sasl) {
+        const secured = opts.sasl !== undefined || opts.tls !== undefined;
+        this.wire = (opts.client ?? (secured ? "kafkajs" : "wire")) === "wire";
+        if (this.wire && secured) {
             throw new Error(
-                'client "wire" does not do SASL; leave client unset (kafkajs sends with SASL)',
+                'client "wire" does not do SASL or TLS; leave client unset (kafkajs sends with them)',
             );
         }
     }

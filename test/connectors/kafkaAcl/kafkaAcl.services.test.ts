@@ -30,6 +30,13 @@ import {
 } from "../../../scripts/services/process";
 import { freePort, runCommand } from "../../../scripts/services/util";
 import { eventually } from "../../helpers/eventually";
+import {
+    producerSettings,
+    toolCommand,
+    withKafkaOptions,
+    type KafkaOptions,
+} from "../../../scripts/tools/lib/cli";
+import { BatchingProducer } from "../../../scripts/tools/lib/producer";
 
 const env = serviceEnv();
 const skip = !env.kafka ? "KAFKA_BOOTSTRAP is not set: run through the services harness" : false;
@@ -316,6 +323,49 @@ void describe("KafkaAcl against SASL_SSL + SCRAM + StandardAuthorizer Kafka", { 
             } finally {
                 await kafkaAclProvider.delete!(created.id, inputs(describe));
             }
+        },
+    );
+
+    void it(
+        "lets the data tools' producer send with --sasl-mechanism scram-sha-512 and --ca-file",
+        { timeout: 120_000 },
+        async () => {
+            const topic = "tools-tls";
+            const admin = client(ADMIN).admin();
+            await admin.connect();
+            await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+            const caFile = join(work, "tools-ca.pem");
+            writeFileSync(caFile, tls.caCert);
+            const cmd = withKafkaOptions(toolCommand("it", "test"), topic).exitOverride();
+            cmd.parse(["--kafka", bootstrap, "--sasl-user", ADMIN.username, "--ca-file", caFile], {
+                from: "user",
+            });
+            const saved = process.env.KAFKA_SASL_PASSWORD;
+            process.env.KAFKA_SASL_PASSWORD = ADMIN.password;
+            let settings;
+            try {
+                settings = producerSettings(
+                    cmd.opts<KafkaOptions>(),
+                    { value: bootstrap, source: "flag --kafka" },
+                    "tools-tls-it",
+                );
+            } finally {
+                if (saved === undefined) delete process.env.KAFKA_SASL_PASSWORD;
+                else process.env.KAFKA_SASL_PASSWORD = saved;
+            }
+            assert.equal(settings.sasl?.mechanism, "scram-sha-512");
+            const producer = new BatchingProducer(settings);
+            await producer.connect();
+            for (let i = 0; i < 500; i++) {
+                await producer.send({ key: `k${i % 7}`, value: `record ${i}` });
+            }
+            await producer.close();
+            const offsets = await admin.fetchTopicOffsets(topic);
+            await admin.disconnect();
+            assert.equal(
+                offsets.reduce((n, p) => n + Number(p.high), 0),
+                500,
+            );
         },
     );
 
