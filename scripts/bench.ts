@@ -6,18 +6,21 @@
  * 1. State: bytes each dynamic resource writes (its serialized provider and all inputs).
  * 2. Connectors: N connectors created/updated/read/deleted through the `KafkaConnector`
  *    provider's methods at Pulumi's default parallelism vs raw Connect REST calls.
- * 3. Producer: the shared tools producer vs the seeds' produce-then-flush pattern vs Kafka's
+ * 3. Engine: N connectors through the real Pulumi engine (up, no-op preview and refresh, update,
+ *    destroy) vs the same raw REST work; skipped with one line when the CLI is not built.
+ * 4. Producer: the shared tools producer vs the seeds' produce-then-flush pattern vs Kafka's
  *    `ProducerPerformance`; peak RSS of the shared producer at two record counts.
  *
  * Without KAFKA_BOOTSTRAP and CONNECT_URL in the environment it starts Kafka and Connect with the
  * services harness (scripts/services/run.ts) and runs itself inside it.
  *
- *   npm run bench -- [--n 20,100] [--reps 3] [--records 1000000] [--only state,connectors,producer]
+ *   npm run bench -- [--n 20,100] [--reps 3] [--records 1000000] [--only state,connectors,engine,producer]
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { PHASES, runLifecycle, type PhaseSeconds } from "./bench/connectors";
+import { benchEngine } from "./bench/engine";
 import {
     nodeProducer,
     producerPerformance,
@@ -28,7 +31,7 @@ import {
 import { fmtSummary, ratioLine, rotation, summarize } from "./bench/stats";
 import type { StateBytes } from "./bench/stateBytes";
 
-const SECTIONS = ["state", "connectors", "producer"] as const;
+const SECTIONS = ["state", "connectors", "engine", "producer"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function intList(v: string): number[] {
@@ -55,10 +58,11 @@ function sections(v: string): Section[] {
 
 const program = new Command("bench")
     .description("Figures beside their baselines: state bytes, connector lifecycle, producer")
-    .option("--only <sections>", "comma-separated: state, connectors, producer", sections, [
+    .option("--only <sections>", "comma-separated: state, connectors, engine, producer", sections, [
         ...SECTIONS,
     ])
     .option("--n <counts>", "connector counts", intList, [20, 100])
+    .option("--engine-n <counts>", "connector counts through the engine", intList, [100])
     .option("--reps <n>", "repetitions of each measurement", positive, 3)
     .option("--records <n>", "records per producer run", positive, 1_000_000)
     .option("--small-records <n>", "records of the smaller run (peak RSS)", positive, 100_000)
@@ -69,6 +73,7 @@ const program = new Command("bench")
 interface Options {
     only: Section[];
     n: number[];
+    engineN: number[];
     reps: number;
     records: number;
     smallRecords: number;
@@ -242,6 +247,7 @@ async function main(): Promise<number> {
     const run: Record<Section, () => Promise<void>> = {
         state: benchState,
         connectors: () => benchConnectors(o, connectUrl!, bootstrap!),
+        engine: () => benchEngine(o.engineN, o.reps, connectUrl!, bootstrap!),
         producer: () => benchProducer(o, bootstrap!),
     };
     // A section that fails is reported and the others still run; the exit status says so.
