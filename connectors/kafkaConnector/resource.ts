@@ -28,7 +28,7 @@ import {
     getConfig,
     getStatus,
     orMissing,
-    validate,
+    explainRefusedWrite,
     workerSupports,
 } from "./rest";
 
@@ -90,7 +90,6 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     async create(raw: ConnectorInputs & { __provider?: unknown }) {
         const inputs = raw;
         const ctx = ctxOf(inputs, Object.values(inputs.sensitiveConfig));
-        await validate(ctx, inputs);
         const version = await workerVersion(ctx);
         const initialState = workerSupports(version, 3, 7);
         if (inputs.state === "STOPPED" && !workerSupports(version, 3, 5)) {
@@ -121,6 +120,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
             });
         } catch (e) {
             stateApplied = false;
+            if (e instanceof HttpError && e.status === 400)
+                await explainRefusedWrite(ctx, inputs, e);
             if (!(
                 e instanceof HttpError &&
                 e.status === 409 &&
@@ -188,7 +189,6 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         before.catch(() => undefined);
         let generation: Generation = {};
         if (configChanged) {
-            await validate(ctx, news);
             const desired = fullConfig(news);
             const keys = changes.flatMap((c) =>
                 c.startsWith("config.")
@@ -208,7 +208,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
                             0;
                     return same ? { status: 200, data: undefined, headers: {} } : undefined;
                 },
-            });
+            }).catch((e: unknown) => explainRefusedWrite(ctx, news, e));
         }
         forget(ctx);
         const restartAll = olds.restartNonce !== news.restartNonce && news.restartNonce !== "";

@@ -254,6 +254,33 @@ export async function validate(ctx: Ctx, inputs: ConnectorInputs): Promise<void>
     throw new Error(redactText(msg, ctx.redact));
 }
 
+/**
+ * Connect validates every config write itself (`POST /connectors`, `PUT …/config`) and refuses an
+ * invalid one with 400 "Connector configuration is invalid and contains the following N error(s)"
+ * without storing anything (AbstractHerder, connect-runtime 4.0). So a write is sent without a
+ * separate validate round trip, and only that refusal asks the validate endpoint for the errors
+ * field by field ({@link validate} throws them). Anything else, or a validate call that fails
+ * itself, rethrows the write's own error.
+ */
+export async function explainRefusedWrite(
+    ctx: Ctx,
+    inputs: ConnectorInputs,
+    e: unknown,
+): Promise<never> {
+    if (
+        e instanceof HttpError &&
+        e.status === 400 &&
+        /configuration is invalid/i.test(e.serverMessage)
+    ) {
+        try {
+            await validate(ctx, inputs);
+        } catch (fieldErrors) {
+            if (!(fieldErrors instanceof HttpError)) throw fieldErrors;
+        }
+    }
+    throw e;
+}
+
 /** Whether the worker's `GET /` version is at least `major.minor`. */
 export function workerSupports(version: string | undefined, major: number, minor: number): boolean {
     const m = /^(\d+)\.(\d+)/.exec(version ?? "");

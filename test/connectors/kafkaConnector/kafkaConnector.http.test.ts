@@ -32,6 +32,25 @@ class FakeWorker {
     /** Like a real worker, status polls right after a config write still show the old tasks. */
     private stale?: { polls: number; tasks: FakeConnector["tasks"] };
 
+    /**
+     * Like Connect (AbstractHerder), a config write with validation errors is refused with 400 and
+     * the errors listed, and nothing is stored.
+     */
+    private invalidWrite() {
+        const errors = Object.values(this.validateErrors).flat();
+        if (errors.length === 0) return undefined;
+        return {
+            status: 400,
+            body: {
+                error_code: 400,
+                message:
+                    `Connector configuration is invalid and contains the following ${errors.length} ` +
+                    `error(s):\n${errors.join("\n")}\nYou can also find the above list of errors at ` +
+                    "the endpoint `/connector-plugins/{connectorType}/config/validate`",
+            },
+        };
+    }
+
     private tasksFor(c: FakeConnector, state: string): FakeConnector["tasks"] {
         const n = Number(c.config["tasks.max"] ?? "1");
         return Array.from({ length: n }, (_, id) =>
@@ -65,6 +84,8 @@ class FakeWorker {
             const count = configs.reduce((n, c) => n + c.value.errors.length, 0);
             return { status: 200, body: { name: validate[1], error_count: count, configs } };
         }
+        const invalid = this.invalidWrite();
+        if (invalid && req.method === "POST" && req.path === "/connectors") return invalid;
         if (req.method === "POST" && req.path === "/connectors") {
             const body = req.body as {
                 name: string;
@@ -98,6 +119,7 @@ class FakeWorker {
         const [, name, sub] = m;
         const c = this.connectors.get(name);
         if (req.method === "PUT" && sub === "config") {
+            if (invalid) return invalid;
             const config = req.body as Record<string, string>;
             if (config.name && config.name !== name)
                 return { status: 400, body: { message: "name mismatch" } };
@@ -245,7 +267,7 @@ void describe("KafkaConnector provider over HTTP", () => {
     });
     after(() => stub.close());
 
-    void it("creates (201): validates first, sends secrets only in the request, waits for RUNNING", async () => {
+    void it("creates (201) with the POST alone (Connect validates it), secrets only in the request, waits for RUNNING", async () => {
         const res = await provider.create(desired());
         assert.equal(res.id, "sink");
         const outs = res.outs as ConnectorOutputs;
@@ -262,10 +284,10 @@ void describe("KafkaConnector provider over HTTP", () => {
             topics: "t1",
         });
         assert.ok(!JSON.stringify(outs).includes(SECRET));
-        const order = stub.requests.map((r) => `${r.method} ${r.path}`);
-        assert.ok(
-            order.indexOf("PUT /connector-plugins/FileStreamSink/config/validate") <
-                order.indexOf("POST /connectors"),
+        assert.equal(
+            stub.calls("PUT", "/connector-plugins/FileStreamSink/config/validate").length,
+            0,
+            "no separate validate round trip when the write is accepted",
         );
         const [post] = stub.calls("POST", "/connectors");
         assert.deepEqual(post.body, {
@@ -289,21 +311,25 @@ void describe("KafkaConnector provider over HTTP", () => {
                 "  - db.password: Invalid value [redacted] for configuration db.password\n" +
                 "  - topics: Must configure one of topics or topics.regex",
         );
-        assert.equal(stub.calls("POST", "/connectors").length, 0);
+        // The worker refused the POST (as Connect does) and holds nothing; the field errors come
+        // from the validate endpoint, asked only after that refusal.
+        assert.equal(stub.calls("POST", "/connectors").length, 1);
+        assert.equal(worker.connectors.size, 0);
         assert.equal(err.id, undefined);
     });
 
     void it("reports the worker's 400 with method, URL and message", async () => {
-        stub.route("PUT", "/connector-plugins/FileStreamSink/config/validate", [
-            {
-                status: 400,
-                body: { error_code: 400, message: "Connector configuration is invalid" },
-            },
-        ]);
+        const refused = {
+            status: 400,
+            body: { error_code: 400, message: "Connector configuration is invalid" },
+        };
+        stub.route("POST", "/connectors", [refused]);
+        // The validate endpoint failing too leaves the write's own answer as the error.
+        stub.route("PUT", "/connector-plugins/FileStreamSink/config/validate", [refused]);
         const err = await rejects(provider.create(desired()));
         assert.equal(
             err.message,
-            `PUT ${stub.url}/connector-plugins/FileStreamSink/config/validate failed: 400: Connector configuration is invalid`,
+            `POST ${stub.url}/connectors failed: 400: Connector configuration is invalid`,
         );
     });
 
@@ -551,7 +577,11 @@ void describe("KafkaConnector provider over HTTP", () => {
             ),
             err.message,
         );
-        assert.ok(err.message.includes(`s). ${hint} [PUT ${url}/connector-plugins/`), err.message);
+        // The first request of a create asks the worker's version (GET /).
+        assert.ok(
+            err.message.includes(`s). ${hint} [GET ${url}/ failed: ECONNREFUSED`),
+            err.message,
+        );
         // The 300 s wait for a busy worker does not apply to one that never answers.
         const waited = Number(/no answer within (\d+\.\d)s/.exec(err.message)?.[1]);
         assert.ok(waited <= 15, err.message);
