@@ -171,6 +171,38 @@ export function scratchVolume(name: string, sizeLimit = "1Gi"): k8s.types.input.
     return { name, emptyDir: { sizeLimit } };
 }
 
+/** Where {@link mountedSecret} adds its volume and mount: a pod's lists, filled in place. */
+export interface PodFiles {
+    readonly volumes: k8s.types.input.core.v1.Volume[];
+    readonly mounts: k8s.types.input.core.v1.VolumeMount[];
+}
+
+/**
+ * A Secret named `name` holding `files`, mounted read-only (mode 0440) at `mountPath` as the
+ * volume `volume`: how a workload gets passwords and JAAS files without them in its env or spec.
+ */
+export function mountedSecret(
+    parent: pulumi.Resource,
+    name: string,
+    meta: { readonly namespace: pulumi.Input<string>; readonly labels: Record<string, string> },
+    files: Record<string, pulumi.Input<string>>,
+    pod: PodFiles,
+    volume: string,
+    mountPath: string,
+): k8s.core.v1.Secret {
+    const secret = new k8s.core.v1.Secret(
+        name,
+        { metadata: { name, namespace: meta.namespace, labels: meta.labels }, stringData: files },
+        { parent },
+    );
+    pod.volumes.push({
+        name: volume,
+        secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
+    });
+    pod.mounts.push({ name: volume, mountPath, readOnly: true });
+    return secret;
+}
+
 /**
  * The workload's own ServiceAccount, with no API token mounted (no workload of the platform talks
  * to the Kubernetes API), so pods never run as the namespace's `default` account.

@@ -16,6 +16,7 @@ import {
     scratchVolume,
     tcpProbe,
     toResources,
+    mountedSecret,
 } from "./common";
 import { AWS_CREDENTIALS_FILE_KEY } from "./dataLakeBucket";
 import {
@@ -273,6 +274,7 @@ export class KafkaConnect extends pulumi.ComponentResource {
             mounts.push(ca.mount);
         }
         const jaasSections: pulumi.Input<string>[] = [];
+        const pod = { volumes, mounts };
         if (args.basicAuth) {
             jaasSections.push(connectRestJaas());
             const password = new random.RandomPassword(
@@ -280,26 +282,22 @@ export class KafkaConnect extends pulumi.ComponentResource {
                 { length: 32, special: false },
                 { parent: this },
             ).result;
-            const secret = new k8s.core.v1.Secret(
+            const secret = mountedSecret(
+                this,
                 `${name}-rest-auth`,
+                { namespace: args.namespace, labels },
                 {
-                    metadata: { name: `${name}-rest-auth`, namespace: args.namespace, labels },
-                    stringData: {
-                        "users.properties": pulumi.interpolate`${CONNECT_ADMIN_USER}=${password}\n`,
-                        password,
-                    },
+                    "users.properties": pulumi.interpolate`${CONNECT_ADMIN_USER}=${password}\n`,
+                    password,
                 },
-                { parent: this },
+                pod,
+                "rest-auth",
+                CONNECT_AUTH_DIR,
             );
             this.restAuthSecretName = secret.metadata.name;
             this.restCredentials = pulumi.secret(
                 password.apply((p) => ({ username: CONNECT_ADMIN_USER, password: p })),
             );
-            volumes.push({
-                name: "rest-auth",
-                secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
-            });
-            mounts.push({ name: "rest-auth", mountPath: CONNECT_AUTH_DIR, readOnly: true });
         }
         if (protocol !== "PLAINTEXT") {
             jaasSections.push(
@@ -308,21 +306,15 @@ export class KafkaConnect extends pulumi.ComponentResource {
         }
         if (jaasSections.length > 0) {
             // One JAAS file per JVM: the REST realm and the Kafka client login side by side.
-            const jaas = new k8s.core.v1.Secret(
+            mountedSecret(
+                this,
                 `${name}-jaas`,
-                {
-                    metadata: { name: `${name}-jaas`, namespace: args.namespace, labels },
-                    stringData: {
-                        "jaas.conf": pulumi.all(jaasSections).apply((parts) => parts.join("")),
-                    },
-                },
-                { parent: this },
+                { namespace: args.namespace, labels },
+                { "jaas.conf": pulumi.all(jaasSections).apply((parts) => parts.join("")) },
+                pod,
+                "jaas",
+                CONNECT_JAAS_DIR,
             );
-            volumes.push({
-                name: "jaas",
-                secret: { secretName: jaas.metadata.name, defaultMode: 0o440 },
-            });
-            mounts.push({ name: "jaas", mountPath: CONNECT_JAAS_DIR, readOnly: true });
         }
         if (args.awsCredentialsSecretName !== undefined) {
             volumes.push({

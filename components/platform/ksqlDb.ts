@@ -16,6 +16,7 @@ import {
     tcpProbe,
     toResources,
     workloadServiceAccount,
+    mountedSecret,
 } from "./common";
 import {
     javaClientProperties,
@@ -173,6 +174,7 @@ export class KsqlDb extends pulumi.ComponentResource {
             mounts.push(ca.mount);
         }
         const jaasSections: pulumi.Input<string>[] = [];
+        const pod = { volumes, mounts };
         if (args.basicAuth) {
             jaasSections.push(ksqlRestJaas());
             const password = new random.RandomPassword(
@@ -180,26 +182,22 @@ export class KsqlDb extends pulumi.ComponentResource {
                 { length: 32, special: false },
                 { parent: this },
             ).result;
-            const secret = new k8s.core.v1.Secret(
+            mountedSecret(
+                this,
                 `${name}-rest-auth`,
+                { namespace: args.namespace, labels },
                 {
-                    metadata: { name: `${name}-rest-auth`, namespace: args.namespace, labels },
-                    stringData: {
-                        // Jetty's format: `user: password,role`.
-                        "password.properties": pulumi.interpolate`${KSQLDB_ADMIN_USER}: ${password},${KSQLDB_ADMIN_USER}\n`,
-                        password,
-                    },
+                    // Jetty's format: `user: password,role`.
+                    "password.properties": pulumi.interpolate`${KSQLDB_ADMIN_USER}: ${password},${KSQLDB_ADMIN_USER}\n`,
+                    password,
                 },
-                { parent: this },
+                pod,
+                "rest-auth",
+                KSQLDB_AUTH_DIR,
             );
             this.restCredentials = pulumi.secret(
                 password.apply((p) => ({ username: KSQLDB_ADMIN_USER, password: p })),
             );
-            volumes.push({
-                name: "rest-auth",
-                secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
-            });
-            mounts.push({ name: "rest-auth", mountPath: KSQLDB_AUTH_DIR, readOnly: true });
         }
         if (protocol !== "PLAINTEXT") {
             jaasSections.push(
@@ -208,21 +206,15 @@ export class KsqlDb extends pulumi.ComponentResource {
         }
         if (jaasSections.length > 0) {
             // One JAAS file per JVM: the REST realm and the Kafka client login side by side.
-            const jaas = new k8s.core.v1.Secret(
+            mountedSecret(
+                this,
                 `${name}-jaas`,
-                {
-                    metadata: { name: `${name}-jaas`, namespace: args.namespace, labels },
-                    stringData: {
-                        "jaas.conf": pulumi.all(jaasSections).apply((parts) => parts.join("")),
-                    },
-                },
-                { parent: this },
+                { namespace: args.namespace, labels },
+                { "jaas.conf": pulumi.all(jaasSections).apply((parts) => parts.join("")) },
+                pod,
+                "jaas",
+                KSQLDB_JAAS_DIR,
             );
-            volumes.push({
-                name: "jaas",
-                secret: { secretName: jaas.metadata.name, defaultMode: 0o440 },
-            });
-            mounts.push({ name: "jaas", mountPath: KSQLDB_JAAS_DIR, readOnly: true });
         }
         this.url = httpWorkload(
             {
