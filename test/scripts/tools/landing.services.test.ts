@@ -122,6 +122,21 @@ after(async () => {
     if (work) rmSync(work, { recursive: true, force: true });
 });
 
+/** Creates `topic` on the harness's Kafka and waits for its leaders. */
+async function createTopic(topic: string, numPartitions: number): Promise<void> {
+    const admin = new Kafka({
+        clientId: `landing-it-${run}`,
+        brokers: [env.kafka!.bootstrap],
+        logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+        await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+    } finally {
+        await admin.disconnect();
+    }
+}
+
 void describe("check-landing on real services", { skip }, () => {
     void it(
         "passes when car-transactions landed through Flume, fails with a report once the pipeline is stopped",
@@ -131,17 +146,7 @@ void describe("check-landing on real services", { skip }, () => {
             const target = `/landing-it-${run}/Cars`;
             await webhdfs("PUT", target, "MKDIRS");
             await webhdfs("PUT", target, "SETOWNER", "&owner=flume&group=flume");
-            const admin = new Kafka({
-                clientId: `landing-it-${run}`,
-                brokers: [env.kafka!.bootstrap],
-                logLevel: logLevel.NOTHING,
-            }).admin();
-            await admin.connect();
-            await admin.createTopics({
-                topics: [{ topic, numPartitions: 3 }],
-                waitForLeaders: true,
-            });
-            await admin.disconnect();
+            await createTopic(topic, 3);
 
             // A sink connector on the same topic stands for "the pipeline's connector": its state
             // is part of the report.
@@ -309,17 +314,7 @@ void describe("check-landing on real services", { skip }, () => {
             // Declared first, as the pipeline does: a consumer subscribing to a topic the Flume
             // producer has not auto-created yet fails with UNKNOWN_TOPIC_OR_PARTITION (seen on a
             // loaded CI machine).
-            const admin = new Kafka({
-                clientId: `landing-it-${run}`,
-                brokers: [env.kafka!.bootstrap],
-                logLevel: logLevel.NOTHING,
-            }).admin();
-            await admin.connect();
-            await admin.createTopics({
-                topics: [{ topic, numPartitions: 1 }],
-                waitForLeaders: true,
-            });
-            await admin.disconnect();
+            await createTopic(topic, 1);
             const port = await freePort();
             agents.push(
                 await startAgent({
