@@ -16,6 +16,14 @@
  * Where the generation cannot be told (task configs that do not show the change), an outcome
  * must hold for `settleSeconds`, as before. A task that fails later than the start window shows
  * as FAILED at the next refresh.
+ *
+ * A new connector on Connect 3.1 or later needs no start window: from 3.1 a worker reports the
+ * connector RUNNING only after `Connector.start()` returned and a task only after `Task.start()`
+ * returned (connect-runtime 4.0.0 WorkerConnector.java:216/246, WorkerTask.java:174-177, the
+ * same order since 3.1.0; up to 3.0 WorkerTask.doRun reported RUNNING before `execute()` called
+ * `start()`), and a new connector has no older tasks to mistake for its own. So one answer that
+ * shows the connector and every task it has a config for RUNNING ends a create; an engine slot
+ * is not held for a window in which nothing can change.
  */
 import { redactText } from "../http";
 import {
@@ -34,6 +42,7 @@ import {
     getStatus,
     getTaskConfigs,
     getTopics,
+    workerSupports,
     type Ctx,
     type RawStatus,
 } from "./rest";
@@ -44,10 +53,20 @@ import {
  */
 export const START_WINDOW_MS = 250;
 
+/** Whether a worker of this version reports RUNNING only after `start()` returned (3.1+). */
+export function reportsRunningAfterStart(version: string | undefined): boolean {
+    return workerSupports(version, 3, 1);
+}
+
 /** What tells the new generation of tasks from the one before a write. */
 export interface Generation {
     /** A new connector: no older generation can be showing. */
     readonly fresh?: boolean;
+    /**
+     * The worker reports RUNNING only after `start()` returned ({@link reportsRunningAfterStart}):
+     * for a new connector, the first answer showing everything RUNNING is the outcome.
+     */
+    readonly runningMeansStarted?: boolean;
     /**
      * After a config write: the config sent and the keys it changed; the new generation shows once
      * the task configs hold the new value of a changed key and no old one.
@@ -180,7 +199,13 @@ async function waitForState(
         if (!kind) outcome = undefined;
         else if (outcome?.kind !== kind) outcome = { kind, since: Date.now(), polls: 1 };
         else outcome.polls++;
-        if (outcome && status && outcome.polls >= 2) {
+        // A new connector on a worker that reports RUNNING after start() is settled when seen.
+        const seenStarted =
+            outcome?.kind === "settled" &&
+            gen.fresh === true &&
+            gen.runningMeansStarted === true &&
+            target === "RUNNING";
+        if (outcome && status && (outcome.polls >= 2 || seenStarted)) {
             const held = Date.now() - outcome.since;
             const own =
                 known && parts(status, true).every((p) => gen.fresh === true || seenWell.has(p));
@@ -190,7 +215,7 @@ async function waitForState(
                         ? 0
                         : ctx.holdMs
                     : known
-                      ? target === "RUNNING"
+                      ? target === "RUNNING" && !seenStarted
                           ? startWindow
                           : 0
                       : ctx.holdMs;

@@ -17,7 +17,13 @@ import {
     type ConnectorTargetState,
     type ConnectorTaskStatus,
 } from "./inputs";
-import { converge, readOutputs, statusNow, type Generation } from "./apply";
+import {
+    converge,
+    readOutputs,
+    reportsRunningAfterStart,
+    statusNow,
+    type Generation,
+} from "./apply";
 import { READ_REUSE_MS, forget, snapshot, workerVersion } from "./live";
 import {
     call,
@@ -150,7 +156,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         forget(ctx);
         const outs = await converge(ctx, inputs, raw.__provider, {
             restartAll: false,
-            generation: { fresh: true },
+            generation: { fresh: true, runningMeansStarted: reportsRunningAfterStart(version) },
             stateApplied,
         });
         return { id: inputs.name, outs };

@@ -29,6 +29,13 @@ class FakeWorker {
     serverKeys: Record<string, string> = {};
     /** Status stays UNASSIGNED (tasks never start). */
     stuck = false;
+    /** What `GET /` reports. */
+    version = "4.0.0";
+    /**
+     * Like a worker up to Connect 3.0 (RUNNING reported before `Task.start()` ran): new tasks
+     * show RUNNING on the first status read and FAILED with this trace after it.
+     */
+    failAfterRunning?: string;
     /** Like a real worker, status polls right after a config write still show the old tasks. */
     private stale?: { polls: number; tasks: FakeConnector["tasks"] };
 
@@ -74,7 +81,10 @@ class FakeWorker {
             };
         }
         if (req.method === "GET" && req.path === "/") {
-            return { status: 200, body: { version: "4.0.0", commit: "x", kafka_cluster_id: "k" } };
+            return {
+                status: 200,
+                body: { version: this.version, commit: "x", kafka_cluster_id: "k" },
+            };
         }
         const validate = /^\/connector-plugins\/([^/]+)\/config\/validate$/.exec(req.path);
         if (validate && req.method === "PUT") {
@@ -141,7 +151,7 @@ class FakeWorker {
         switch (`${req.method} ${sub ?? ""}`) {
             case "GET config":
                 return { status: 200, body: { ...c.config, ...this.serverKeys } };
-            case "GET status":
+            case "GET status": {
                 if (this.stale && this.stale.polls-- > 0) {
                     // First the untouched old status, then the connector restarting.
                     const state = this.stale.polls === 1 ? c.state : "UNASSIGNED";
@@ -155,7 +165,7 @@ class FakeWorker {
                         },
                     };
                 }
-                return {
+                const shown = {
                     status: 200,
                     body: {
                         name,
@@ -164,6 +174,12 @@ class FakeWorker {
                         type: "sink",
                     },
                 };
+                if (this.failAfterRunning) {
+                    const trace = this.failAfterRunning;
+                    c.tasks = c.tasks.map((t) => ({ ...t, state: "FAILED", trace }));
+                }
+                return shown;
+            }
             case "GET topics":
                 return {
                     status: 200,
@@ -437,6 +453,32 @@ void describe("KafkaConnector provider over HTTP", () => {
         assert.deepEqual(props.tasks, [{ id: 0, state: "FAILED", workerId: "w1", trace: TRACE }]);
         assert.deepEqual(err.reasons, [err.message]);
         assert.ok(!JSON.stringify(props).includes(SECRET));
+    });
+
+    void it("ends a create on the first status showing RUNNING on Connect 3.1+ (RUNNING follows start())", async () => {
+        const outs = await created();
+        assert.equal(outs.connectorState, "RUNNING");
+        assert.equal(stub.calls("GET", "/connectors/sink/status").length, 1);
+    });
+
+    void it("on Connect 3.0 (RUNNING before start()) a task failing after its first RUNNING fails the create", async () => {
+        // A worker of its own: the provider asks each worker's version once a minute.
+        const old = await HttpStub.start();
+        try {
+            const w = new FakeWorker();
+            w.version = "3.0.2";
+            w.failAfterRunning = TRACE;
+            old.fallback(w.handle);
+            const err = await rejects(provider.create({ ...desired(), connectUrl: old.url }));
+            assert.match(
+                err.message,
+                /^connector sink failed \(connector RUNNING, tasks \[0:FAILED\]\)/,
+            );
+            // No initial_state before 3.7: the run state is read, then the wait polls on.
+            assert.ok(old.calls("GET", "/connectors/sink/status").length >= 3);
+        } finally {
+            await old.close();
+        }
     });
 
     void it("restarts failed tasks once (onlyFailed=true) when restartOnFailure is set", async () => {
