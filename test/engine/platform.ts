@@ -126,6 +126,7 @@ void describe("engine: index.ts with the platform (real Kubernetes provider, api
             // One fake node: datanodes are spread one per node (required anti-affinity), so the
             // default of 2 never becomes Ready here (as on a one-node kind cluster; dev sets 1).
             datanodes: 1,
+            image: { registry: "ingest.local", repository: "ingest-hdfs", tag: "engine" },
             webhdfsUrl: `${env.hdfs!.webhdfsUrl}/webhdfs/v1`,
             adminUser: env.hdfs!.user,
         },
