@@ -8,10 +8,15 @@
  * Every step is checked against its change summary (N creates, nothing on preview and refresh, N
  * updates, N deletes), so a figure is never that of a step that did something else.
  *
- * The stack's work directory is a temporary directory linking the project's `connectors/` and
- * `node_modules/`: Pulumi starts the dynamic-provider host there, and the thin serialized
- * providers (connectors/providerRef.ts) find their implementation modules from its cwd.
+ * The same steps run on N resources of a no-op dynamic provider (noopProvider.ts) with the
+ * connectors' inputs and the same thin serialized provider: the engine's own cost for N dynamic
+ * resources, printed as the floor under the connector figures.
+ *
+ * The stack's work directory is a temporary directory linking the project's `connectors/`,
+ * `scripts/` and `node_modules/`: Pulumi starts the dynamic-provider host there, and the thin
+ * serialized providers (connectors/providerRef.ts) find their implementation modules from its cwd.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -26,6 +31,7 @@ import {
     toolDir,
 } from "../engine/tools";
 import { KafkaConnector } from "../../connectors/kafkaConnector/resource";
+import { providerRef } from "../../connectors/providerRef";
 import { runLifecycle, type Phase, type PhaseSeconds } from "./connectors";
 import { withTopic } from "./producer";
 import { fmtSummary, ratioLine, rotation, summarize } from "./stats";
@@ -82,6 +88,35 @@ export function engineReport(
     return lines;
 }
 
+/** Steps of the no-op floor beside the connector steps they underlie. */
+const FLOOR_STEPS = ["create", "update", "destroy"] as const;
+
+/**
+ * The floor's lines: per step, the engine's time for N no-op dynamic resources, its share of the
+ * connector step's median and a `ratio engine-floor-<step>: x` line against the raw baseline.
+ */
+export function floorReport(
+    n: number,
+    floor: readonly EngineSeconds[],
+    engine: readonly EngineSeconds[],
+    raw: readonly PhaseSeconds[],
+): string[] {
+    const lines = [
+        `# engine floor N=${n}: the same steps on ${n} no-op dynamic resources (same inputs, same thin provider): what the engine itself costs, seconds min/median/max of ${floor.length}`,
+    ];
+    for (const step of FLOOR_STEPS) {
+        const f = summarize(floor.map((s) => s[step]));
+        const e = summarize(engine.map((s) => s[step]));
+        const r = summarize(raw.map((s) => s[RAW_BASELINE[step]!]));
+        lines.push(
+            `engine-floor-${step.padEnd(7)} N=${String(n).padEnd(3)} floor ${fmtSummary(f, "s").padEnd(22)}` +
+                ` = ${((100 * f.median) / e.median).toFixed(0)}% of engine-${step}`,
+        );
+        lines.push(`${ratioLine(`engine-floor-${step}`, f, r)} (N=${n})`);
+    }
+    return lines;
+}
+
 /**
  * Checks a step's change summary: only `op` (none when undefined), counted `n` times, or `n + 1`
  * when the step also creates or deletes the stack's own root resource.
@@ -117,9 +152,26 @@ function sinkConfig(topic: string, file: string): Record<string, string> {
     };
 }
 
+/** A dynamic resource of the no-op provider. */
+class BenchNoop extends pulumi.dynamic.Resource {
+    constructor(name: string, args: Record<string, unknown>) {
+        super(
+            providerRef("scripts/bench/noopProvider", "noopProvider"),
+            name,
+            args,
+            {},
+            "ingest",
+            "BenchNoop",
+        );
+    }
+}
+
+/** What a bench stack declares: N connectors, or N no-op resources with the same inputs. */
+export type EngineFleet = "connectors" | "floor";
+
 /** A stack in a temporary work directory and file:// backend, reused by every repetition. */
 export interface EngineBench {
-    run(prefix: string, n: number, topic: string): Promise<EngineSeconds>;
+    run(prefix: string, n: number, topic: string, kind?: EngineFleet): Promise<EngineSeconds>;
     close(): Promise<void>;
 }
 
@@ -128,19 +180,24 @@ export async function engineBench(connectUrl: string): Promise<EngineBench> {
     const project = join(work, "project");
     mkdirSync(join(work, "state"));
     mkdirSync(project);
-    symlinkSync(join(repoRoot, "connectors"), join(project, "connectors"));
-    symlinkSync(join(repoRoot, "node_modules"), join(project, "node_modules"));
-    let fleet: { names: string[]; topic: string; dir: string; version: number } | undefined;
+    for (const dir of ["connectors", "scripts", "node_modules"]) {
+        symlinkSync(join(repoRoot, dir), join(project, dir));
+    }
+    let fleet:
+        | { names: string[]; topic: string; dir: string; version: number; kind: EngineFleet }
+        | undefined;
     const program = () => {
         for (const name of fleet?.names ?? []) {
-            new KafkaConnector(name, {
+            const args = {
                 connectUrl,
                 name,
                 config: sinkConfig(
                     fleet!.topic,
                     join(fleet!.dir, `${name}.v${fleet!.version}.txt`),
                 ),
-            });
+            };
+            if (fleet!.kind === "connectors") new KafkaConnector(name, args);
+            else new BenchNoop(name, args);
         }
         return Promise.resolve({});
     };
@@ -171,13 +228,14 @@ export async function engineBench(connectUrl: string): Promise<EngineBench> {
         return [Number(process.hrtime.bigint() - t) / 1e9, r];
     };
     return {
-        async run(prefix, n, topic) {
+        async run(prefix, n, topic, kind = "connectors") {
             const dir = mkdtempSync(join(tmpdir(), `bench-${prefix}-`));
             fleet = {
                 names: Array.from({ length: n }, (_, i) => `${prefix}-${i}`),
                 topic,
                 dir,
                 version: 1,
+                kind,
             };
             try {
                 const [create, up] = await timedStep(() => stack.up(quiet));
@@ -227,14 +285,19 @@ export async function benchEngine(
         await withTopic(bootstrap, "bench-sink", 1, async (sinkTopic) => {
             for (const n of counts) {
                 const engine: EngineSeconds[] = [];
+                const floor: EngineSeconds[] = [];
                 const raw: PhaseSeconds[] = [];
                 for (let rep = 0; rep < reps; rep++) {
-                    for (const kind of rotation(["engine", "raw"] as const, rep)) {
+                    for (const kind of rotation(["engine", "raw", "floor"] as const, rep)) {
                         const prefix = `${topic}-${kind}-${n}-${rep}`;
                         let s: Record<string, number>;
                         if (kind === "engine") {
                             const e = await bench.run(prefix, n, sinkTopic);
                             engine.push(e);
+                            s = e;
+                        } else if (kind === "floor") {
+                            const e = await bench.run(prefix, n, sinkTopic, "floor");
+                            floor.push(e);
                             s = e;
                         } else {
                             const r = await runLifecycle("raw", connectUrl, prefix, n, sinkTopic);
@@ -249,6 +312,7 @@ export async function benchEngine(
                     }
                 }
                 for (const line of engineReport(n, engine, raw)) console.log(line);
+                for (const line of floorReport(n, floor, engine, raw)) console.log(line);
             }
         });
     } finally {

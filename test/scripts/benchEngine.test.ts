@@ -6,6 +6,7 @@ import {
     RAW_BASELINE,
     engineReport,
     expectChanges,
+    floorReport,
     type EngineSeconds,
 } from "../../scripts/bench/engine";
 
@@ -53,6 +54,27 @@ void describe("bench engine section", () => {
         assert.match(
             create ?? "",
             /engine 10\.00\/20\.00\/30\.00 s +raw create 2\.00\/4\.00\/10\.00 s/,
+        );
+    });
+
+    void it("reports the no-op floor per step, as a share of the connector step and against raw", () => {
+        const lines = floorReport(
+            100,
+            [engine(1), engine(0.5), engine(0.75)],
+            [engine(3), engine(1), engine(2)],
+            [raw(1), raw(5), raw(2)],
+        );
+        assert.match(lines[0], /^# engine floor N=100: .* no-op dynamic resources .* of 3$/);
+        const create = lines.find((l) => l.startsWith("engine-floor-create"));
+        // floor median 7.5 of the engine's 20: 38%.
+        assert.match(create ?? "", /floor 5\.00\/7\.50\/10\.00 s +=  ?38% of engine-create$/);
+        assert.deepEqual(
+            lines.filter((l) => l.startsWith("ratio ")),
+            [
+                "ratio engine-floor-create: 1.88 (N=100)", // 7.5 / 4
+                "ratio engine-floor-update: 1.50 (N=100)", // 9 / 6
+                "ratio engine-floor-destroy: 1.50 (N=100)", // 3 / 2
+            ],
         );
     });
 
