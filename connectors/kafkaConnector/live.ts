@@ -108,9 +108,14 @@ export function snapshot(ctx: Ctx, notBefore: number, purpose: Purpose): Promise
     return answer;
 }
 
-/** Drops the reusable answer after a write, so no read in this process sees the old state. */
+/**
+ * Drops the reusable read answer after a write, so no read in this process sees the old state.
+ * The last wait answer stays as the pacing mark: a waiter asks for an answer sent after its own
+ * write (`notBefore`), so it never reuses an older one, and the writes of N concurrent applies do
+ * not each send a bulk request at once (N answers listing every connector).
+ */
 export function forget(ctx: Ctx): void {
-    for (const purpose of ["wait", "read"]) shared().slots.delete(`${purpose} ${workerKey(ctx)}`);
+    shared().slots.delete(`read ${workerKey(ctx)}`);
 }
 
 /** The worker's version from `GET /`, asked once a minute per worker in this process. */

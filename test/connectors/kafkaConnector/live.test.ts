@@ -58,7 +58,7 @@ void describe("the shared bulk answer", () => {
         assert.ok(Date.now() - now >= BULK_GAP_MS);
     });
 
-    void it("lets a read reuse a recent read answer but never a wait's, and forgets both on a write", async () => {
+    void it("lets a read reuse a recent read answer but never a wait's, and forgets it on a write", async () => {
         stub.reset();
         stub.route("GET", "/connectors", [{ status: 200, body }]);
         const c = ctx(stub.url);
@@ -70,6 +70,25 @@ void describe("the shared bulk answer", () => {
         forget(c);
         await snapshot(c, Date.now() - 2_000, "read");
         assert.equal(stub.calls("GET", "/connectors").length, 3);
+    });
+
+    void it("keeps pacing waits after a write: a waiter gets a newer answer, no sooner than the gap", async () => {
+        stub.reset();
+        const sent: number[] = [];
+        stub.route("GET", "/connectors", () => {
+            sent.push(Date.now());
+            return { status: 200, body };
+        });
+        const c = ctx(stub.url);
+        await snapshot(c, Date.now(), "wait");
+        // Writes of several applies, each then waiting for an answer sent after its write.
+        const waits = Array.from({ length: 4 }, () => {
+            forget(c);
+            return snapshot(c, Date.now(), "wait");
+        });
+        await Promise.all(waits);
+        assert.equal(sent.length, 2);
+        assert.ok(sent[1] - sent[0] >= BULK_GAP_MS - 5, `${sent[1] - sent[0]} ms apart`);
     });
 
     void it("falls back to single reads on a worker without the bulk endpoint", async () => {
