@@ -17,25 +17,26 @@
  *       node --import tsx --test --test-concurrency=1 --test-reporter=spec \
  *       test/engine/hdfsRefusal.ts
  */
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { type Stack } from "@pulumi/pulumi/automation";
 import axios from "axios";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { serviceEnv } from "../../scripts/services/control";
-import {
-    pulumiCliVersion,
-    pulumiHome,
-    pulumiSpec,
-    repoRoot,
-    toolBin,
-    toolDir,
-} from "../../scripts/engine/tools";
+import { pulumiCliVersion } from "../../scripts/engine/tools";
 import { DELETE_DATA_HINT } from "../../components/pipelines/pipeline";
-import { changed, timed, timings } from "./steps";
+import { changed, timed } from "./steps";
+import {
+    FULL_PROVIDER_REF,
+    cliEnv,
+    destroyLeftover,
+    engineStack,
+    printTimings,
+    projectCopy,
+} from "./workspace";
 
 const project = "hdfs-refusal";
 const stackName = "local";
@@ -46,16 +47,6 @@ interface StateResource {
     readonly type: string;
     readonly outputs?: Record<string, unknown>;
 }
-
-/** The providerRef.ts of the programs written before the shims: the implementation itself. */
-const FULL_PROVIDER_REF = `
-import type * as pulumi from "@pulumi/pulumi";
-
-export function providerRef(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("../" + modulePath)[exportName] as pulumi.dynamic.ResourceProvider;
-}
-`;
 
 const http = axios.create({ timeout: 30_000, validateStatus: () => true, maxRedirects: 0 });
 
@@ -113,31 +104,15 @@ function refusal(label: string, fullAtCreate: boolean, todo?: string): void {
             mkdirSync(join(work, "state"));
             root = join(work, "project");
             full = join(work, "full");
-            for (const dir of [root, full]) {
-                mkdirSync(dir);
-                cpSync(join(repoRoot, "connectors"), join(dir, "connectors"), { recursive: true });
-                symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-            }
+            for (const dir of [root, full]) projectCopy(dir);
             writeFileSync(join(full, "connectors", "providerRef.ts"), FULL_PROVIDER_REF);
-            const pulumiCommand = await PulumiCommand.get({
-                root: toolDir(pulumiSpec.name, pulumiSpec.version),
+            stack = await engineStack({
+                stackName,
+                projectName: project,
+                program: program(fullAtCreate ? full : root),
+                workDir: root,
+                env: cliEnv(join(work, "state"), false),
             });
-            stack = await LocalWorkspace.createOrSelectStack(
-                { stackName, projectName: project, program: program(fullAtCreate ? full : root) },
-                {
-                    pulumiCommand,
-                    pulumiHome,
-                    workDir: root,
-                    projectSettings: { name: project, runtime: "nodejs" },
-                    envVars: {
-                        PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-                        PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-                        PULUMI_SKIP_UPDATE_CHECK: "true",
-                        PULUMI_HOME: pulumiHome,
-                        PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-                    },
-                },
-            );
         });
 
         after(async () => {
@@ -145,15 +120,10 @@ function refusal(label: string, fullAtCreate: boolean, todo?: string): void {
                 await http
                     .delete(url(directory, "DELETE", "&recursive=true"))
                     .catch(() => undefined);
-                await stack.destroy({ onOutput: () => undefined }).catch((e: Error) => {
-                    console.log(`# cleanup destroy failed: ${e.message}`);
-                });
             }
+            await destroyLeftover(stack, destroyed);
             if (work) rmSync(work, { recursive: true, force: true });
-            console.log("# engine hdfs-refusal timings");
-            for (const [step, ms] of timings) {
-                console.log(`#   ${step.padEnd(34)} ${(ms / 1000).toFixed(1)} s`);
-            }
+            printTimings("engine hdfs-refusal timings", 34);
         });
 
         void it(

@@ -19,12 +19,7 @@
  * up restores the declared replicas (patch force); destroy → no object of the stack in the API
  * server, no connector, topic, stream or directory. Each step's wall time is printed.
  */
-import {
-    type EngineEvent,
-    LocalWorkspace,
-    PulumiCommand,
-    type Stack,
-} from "@pulumi/pulumi/automation";
+import { type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
 import { Kafka, logLevel } from "kafkajs";
 import assert from "node:assert/strict";
@@ -37,16 +32,16 @@ import { after, before, describe, it } from "node:test";
 import { findKafkaChart, kafkaChartDir } from "../../scripts/engine/chart";
 import { type LocalCluster, startCluster } from "../../scripts/engine/cluster";
 import { serviceEnv } from "../../scripts/services/control";
-import {
-    kubernetesPluginPath,
-    pulumiHome,
-    pulumiSpec,
-    repoRoot,
-    toolBin,
-    toolDir,
-} from "../../scripts/engine/tools";
+import { kubernetesPluginPath, repoRoot } from "../../scripts/engine/tools";
 import { FakeKsqlDb } from "../fakes/ksqldb";
-import { changed, timed, timings, until } from "./steps";
+import { changed, timed, until } from "./steps";
+import {
+    cliEnv as engineEnv,
+    destroyLeftover,
+    engineStack,
+    printTimings,
+    setSecretConfig,
+} from "./workspace";
 
 const project = "ingest-platform";
 const stackName = "platform";
@@ -175,57 +170,34 @@ void describe("engine: index.ts with the platform (real Kubernetes provider, api
         work = mkdtempSync(join(tmpdir(), "ingest-engine-platform-"));
         mkdirSync(join(work, "state"));
         mkdirSync(join(work, "project"));
-        const cliEnv = {
-            PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-            PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_HOME: pulumiHome,
-            NODE_PATH: join(repoRoot, "node_modules"),
-            PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-        };
-        const pulumiCommand = await PulumiCommand.get({
-            root: toolDir(pulumiSpec.name, pulumiSpec.version),
-        });
+        const cliEnv = engineEnv(join(work, "state"), true);
         const projectSettings = yaml.load(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8"));
-        stack = await LocalWorkspace.createOrSelectStack(
-            { stackName, projectName: project, program: realProgram() },
-            {
-                pulumiCommand,
-                pulumiHome,
-                workDir: join(work, "project"),
-                projectSettings: projectSettings as never,
-                envVars: cliEnv,
-            },
-        );
+        stack = await engineStack({
+            stackName,
+            projectName: project,
+            program: realProgram(),
+            workDir: join(work, "project"),
+            env: cliEnv,
+            projectSettings,
+        });
         await stack.workspace.setAllConfigJson(stackName, objectConfig(settings()));
         // What @pulumi/random would generate, set as a secret through stdin.
-        const set = spawnSync(
-            join(toolBin(pulumiSpec), "pulumi"),
-            ["config", "set", "--secret", "postgresPassword", "--stack", stackName],
-            {
-                cwd: join(work, "project"),
-                env: { ...process.env, ...cliEnv },
-                input: `engine-${randomBytes(12).toString("hex")}`,
-                encoding: "utf8",
-            },
+        setSecretConfig(
+            cliEnv,
+            join(work, "project"),
+            stackName,
+            "postgresPassword",
+            `engine-${randomBytes(12).toString("hex")}`,
         );
-        assert.equal(set.status, 0, `pulumi config set --secret failed: ${set.stderr}`);
     });
 
     after(async () => {
-        if (stack && !destroyed) {
-            await stack.destroy({ onOutput: () => undefined }).catch((e: Error) => {
-                console.log(`# cleanup destroy failed: ${e.message}`);
-            });
-        }
+        await destroyLeftover(stack, destroyed);
         await admin.disconnect();
         await ksql?.close();
         await cluster?.stop();
         if (work) rmSync(work, { recursive: true, force: true });
-        console.log("# engine platform timings");
-        for (const [step, ms] of timings) {
-            console.log(`#   ${step.padEnd(26)} ${(ms / 1000).toFixed(1)} s`);
-        }
+        printTimings("engine platform timings");
     });
 
     void it("up deploys the platform and the pipelines, with no warning about undefined outputs", async () => {

@@ -14,16 +14,10 @@
  *   SERVICES=kafka,connect,hdfs node --import tsx scripts/services/run.ts -- \
  *       node --import tsx --test --test-reporter=spec test/engine/program.ts
  */
-import {
-    type EngineEvent,
-    LocalWorkspace,
-    PulumiCommand,
-    type Stack,
-} from "@pulumi/pulumi/automation";
+import { type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
 import { Kafka, logLevel } from "kafkajs";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
     existsSync,
@@ -38,17 +32,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { serviceEnv } from "../../scripts/services/control";
-import {
-    pulumiCliVersion,
-    pulumiHome,
-    pulumiSpec,
-    repoRoot,
-    toolBin,
-    toolDir,
-} from "../../scripts/engine/tools";
+import { pulumiCliVersion, repoRoot } from "../../scripts/engine/tools";
 import { FakeKsqlDb } from "../fakes/ksqldb";
 import { plaintextOccurrences } from "../helpers/mocks";
-import { changed, timed, timings, until } from "./steps";
+import { changed, timed, until } from "./steps";
+import {
+    cliEnv as engineEnv,
+    destroyLeftover,
+    engineStack,
+    printTimings,
+    setSecretConfig,
+} from "./workspace";
 
 const project = "ingest-platform";
 const stackName = "local";
@@ -119,7 +113,6 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
     let ksql: FakeKsqlDb;
     let stack: Stack;
     let work: string;
-    let cliEnv: Record<string, string>;
     let destroyed = false;
     const secret = `engine-secret-${randomBytes(12).toString("hex")}`;
     const kafka = new Kafka({
@@ -191,63 +184,32 @@ void describe(`engine: index.ts pipelines-only (pulumi ${pulumiCliVersion}, loca
         // Neither the file:// backend nor LocalWorkspace creates its directory.
         mkdirSync(join(work, "state"));
         mkdirSync(join(work, "project"));
-        cliEnv = {
-            PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-            PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_HOME: pulumiHome,
-            // The dynamic-provider host resolves @pulumi/pulumi and kafkajs from its cwd.
-            NODE_PATH: join(repoRoot, "node_modules"),
-            PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-        };
-        const pulumiCommand = await PulumiCommand.get({
-            root: toolDir(pulumiSpec.name, pulumiSpec.version),
-        });
+        // The dynamic-provider host resolves @pulumi/pulumi and kafkajs from its cwd.
+        const cliEnv = engineEnv(join(work, "state"), true);
         // The repository's own project file: its config declarations (types, secret) apply.
         const projectSettings = yaml.load(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8"));
         stack = await timed("stack init", () =>
-            LocalWorkspace.createOrSelectStack(
-                { stackName, projectName: project, program: realProgram() },
-                {
-                    pulumiCommand,
-                    pulumiHome,
-                    workDir: join(work, "project"),
-                    projectSettings: projectSettings as never,
-                    envVars: cliEnv,
-                },
-            ),
+            engineStack({
+                stackName,
+                projectName: project,
+                program: realProgram(),
+                workDir: join(work, "project"),
+                env: cliEnv,
+                projectSettings,
+            }),
         );
         settings = stackSettings(ksql.url);
         await stack.workspace.setAllConfigJson(stackName, objectConfig(settings));
-        // Through stdin, so the secret never appears on a command line (the Automation API's
-        // setConfig passes values as arguments).
-        const set = spawnSync(
-            join(toolBin(pulumiSpec), "pulumi"),
-            ["config", "set", "--secret", "postgresPassword", "--stack", stackName],
-            {
-                cwd: join(work, "project"),
-                env: { ...process.env, ...cliEnv },
-                input: secret,
-                encoding: "utf8",
-            },
-        );
-        assert.equal(set.status, 0, `pulumi config set --secret failed: ${set.stderr}`);
+        setSecretConfig(cliEnv, join(work, "project"), stackName, "postgresPassword", secret);
         assert.equal((await stack.getConfig(`${project}:postgresPassword`)).secret, true);
     });
 
     after(async () => {
-        if (stack && !destroyed) {
-            await stack.destroy({ onOutput: () => undefined }).catch((e: Error) => {
-                console.log(`# cleanup destroy failed: ${e.message}`);
-            });
-        }
+        await destroyLeftover(stack, destroyed);
         await admin.disconnect();
         await ksql?.close();
         if (work) rmSync(work, { recursive: true, force: true });
-        console.log("# engine program timings");
-        for (const [step, ms] of timings) {
-            console.log(`#   ${step.padEnd(26)} ${(ms / 1000).toFixed(1)} s`);
-        }
+        printTimings("engine program timings");
     });
 
     void it("up creates topics, directories, connectors and streams on the real services", async () => {

@@ -18,38 +18,25 @@
  *   SERVICES=kafka,connect,hdfs node --import tsx scripts/services/run.ts -- \
  *       node --import tsx --test --test-reporter=spec test/engine/providerShim.ts
  */
-import {
-    type EngineEvent,
-    LocalWorkspace,
-    PulumiCommand,
-    type Stack,
-} from "@pulumi/pulumi/automation";
+import { type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { Kafka, logLevel } from "kafkajs";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import {
-    cpSync,
-    mkdirSync,
-    mkdtempSync,
-    readFileSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { serviceEnv } from "../../scripts/services/control";
-import {
-    pulumiCliVersion,
-    pulumiHome,
-    pulumiSpec,
-    repoRoot,
-    toolBin,
-    toolDir,
-} from "../../scripts/engine/tools";
+import { pulumiCliVersion } from "../../scripts/engine/tools";
 import { FakeKsqlDb } from "../fakes/ksqldb";
-import { changed, timed, timings } from "./steps";
+import { changed, timed } from "./steps";
+import {
+    FULL_PROVIDER_REF,
+    cliEnv,
+    destroyLeftover,
+    engineStack,
+    printTimings,
+    projectCopy,
+} from "./workspace";
 
 const project = "provider-shim";
 const stackName = "local";
@@ -73,16 +60,6 @@ function providerBytes(r: StateResource): { inputs: number; outputs: number } {
     const bytes = (v: unknown) => (typeof v === "string" ? JSON.stringify(v).length : 0);
     return { inputs: bytes(r.inputs?.__provider), outputs: bytes(r.outputs?.__provider) };
 }
-
-/** The providerRef.ts of the programs written before the shims: the implementation itself. */
-const FULL_PROVIDER_REF = `
-import type * as pulumi from "@pulumi/pulumi";
-
-export function providerRef(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("../" + modulePath)[exportName] as pulumi.dynamic.ResourceProvider;
-}
-`;
 
 async function http(method: string, url: string): Promise<{ status: number; body: unknown }> {
     const res = await fetch(url, { method });
@@ -193,46 +170,23 @@ void describe(`engine: thin serialized providers (pulumi ${pulumiCliVersion}, lo
         mkdirSync(join(work, "state"));
         thin = join(work, "project");
         full = join(work, "full");
-        for (const root of [thin, full]) {
-            mkdirSync(root);
-            cpSync(join(repoRoot, "connectors"), join(root, "connectors"), { recursive: true });
-            symlinkSync(join(repoRoot, "node_modules"), join(root, "node_modules"));
-        }
+        for (const root of [thin, full]) projectCopy(root);
         writeFileSync(join(full, "connectors", "providerRef.ts"), FULL_PROVIDER_REF);
-        const pulumiCommand = await PulumiCommand.get({
-            root: toolDir(pulumiSpec.name, pulumiSpec.version),
+        stack = await engineStack({
+            stackName,
+            projectName: project,
+            program: program(full),
+            workDir: thin,
+            env: cliEnv(join(work, "state"), false),
         });
-        stack = await LocalWorkspace.createOrSelectStack(
-            { stackName, projectName: project, program: program(full) },
-            {
-                pulumiCommand,
-                pulumiHome,
-                workDir: thin,
-                projectSettings: { name: project, runtime: "nodejs" },
-                envVars: {
-                    PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-                    PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-                    PULUMI_SKIP_UPDATE_CHECK: "true",
-                    PULUMI_HOME: pulumiHome,
-                    PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-                },
-            },
-        );
     });
 
     after(async () => {
-        if (stack && !destroyed) {
-            await stack.destroy({ onOutput: () => undefined }).catch((e: Error) => {
-                console.log(`# cleanup destroy failed: ${e.message}`);
-            });
-        }
+        await destroyLeftover(stack, destroyed);
         await admin.disconnect();
         await ksql?.close();
         if (work) rmSync(work, { recursive: true, force: true });
-        console.log("# engine provider-shim timings");
-        for (const [step, ms] of timings) {
-            console.log(`#   ${step.padEnd(34)} ${(ms / 1000).toFixed(1)} s`);
-        }
+        printTimings("engine provider-shim timings", 34);
     });
 
     void it("up with the full serialized providers (the state stacks hold today)", async () => {
