@@ -4,6 +4,7 @@
  * runtime leaves rejections nobody awaits, which node's test runner would count against the test
  * file. Reads `{ projectSettings, configure }` as JSON on stdin; prints one `RESULT <json>` line.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { type EngineEvent, LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,17 +25,29 @@ export interface ConfigSet {
 export interface Preview {
     /** The CLI's error text; undefined when the preview succeeded. */
     readonly error?: string;
-    /** `type name` of each resource the program asked to register (the stack's first). */
+    /**
+     * `type name` of each resource the program asked to register (the stack's first, from the
+     * engine's events; then each one the program constructed).
+     */
     readonly registered: string[];
     /** A `pulumi config set` that failed, with its stderr. */
     readonly configError?: string;
 }
 
-/** The real entry point as an inline program, loaded afresh for each operation. */
-function realProgram(): () => Promise<Record<string, unknown>> {
+/**
+ * The real entry point as an inline program, loaded afresh for each operation. Every resource the
+ * program constructs is recorded in `constructed`, in this process and in order: the engine's
+ * registration events stop arriving once a missing plugin aborts the preview, and how many arrive
+ * before that varies from run to run.
+ */
+function realProgram(constructed: string[]): () => Promise<Record<string, unknown>> {
     const entry = require.resolve(join(repoRoot, "index.ts"));
     // eslint-disable-next-line @typescript-eslint/require-await
     return async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            constructed.push(`${args.type} ${args.name}`);
+            return undefined;
+        });
         delete require.cache[entry];
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         return { ...(require(entry) as Record<string, unknown>) };
@@ -65,8 +78,9 @@ async function previewFreshDev(
         const pulumiCommand = await PulumiCommand.get({
             root: toolDir(pulumiSpec.name, pulumiSpec.version),
         });
+        const constructed: string[] = [];
         const stack = await LocalWorkspace.createStack(
-            { stackName: "dev", projectName: "ingest-platform", program: realProgram() },
+            { stackName: "dev", projectName: "ingest-platform", program: realProgram(constructed) },
             {
                 pulumiCommand,
                 pulumiHome,
@@ -98,11 +112,12 @@ async function previewFreshDev(
             );
             if (m) registered.push(`${m[1]} ${m[2]}`);
         };
+        const all = () => [...new Set([...registered, ...constructed])];
         try {
             await stack.preview({ onEvent, onOutput: () => undefined });
-            return { registered };
+            return { registered: all() };
         } catch (e) {
-            return { error: (e as Error).message, registered };
+            return { error: (e as Error).message, registered: all() };
         }
     } finally {
         rmSync(work, { recursive: true, force: true });
