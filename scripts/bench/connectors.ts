@@ -26,7 +26,8 @@ export type PhaseSeconds = Record<Phase, number>;
 const POLL_MS = 100;
 const WAIT_MS = 300_000;
 
-function sinkConfig(topic: string, file: string): Record<string, string> {
+/** A FileStreamSink reading `topic` into `file`, with string converters. */
+export function sinkConfig(topic: string, file: string): Record<string, string> {
     return {
         "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
         "tasks.max": "1",

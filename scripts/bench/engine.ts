@@ -17,22 +17,15 @@
  * serialized providers (connectors/providerRef.ts) find their implementation modules from its cwd.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { randomBytes } from "node:crypto";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-    pulumiCliVersion,
-    pulumiHome,
-    pulumiSpec,
-    repoRoot,
-    toolBin,
-    toolDir,
-} from "../engine/tools";
+import { cliEnv, engineStack } from "../engine/stack";
+import { pulumiCliVersion, pulumiSpec, repoRoot, toolBin } from "../engine/tools";
 import { KafkaConnector } from "../../connectors/kafkaConnector/resource";
 import { providerRef } from "../../connectors/providerRef";
-import { runLifecycle, type Phase, type PhaseSeconds } from "./connectors";
+import { runLifecycle, sinkConfig, type Phase, type PhaseSeconds } from "./connectors";
 import { withTopic } from "./producer";
 import { fmtSummary, ratioLine, rotation, summarize } from "./stats";
 
@@ -141,17 +134,6 @@ export function expectChanges(
     }
 }
 
-function sinkConfig(topic: string, file: string): Record<string, string> {
-    return {
-        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-        "tasks.max": "1",
-        topics: topic,
-        file,
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-    };
-}
-
 /** A dynamic resource of the no-op provider. */
 class BenchNoop extends pulumi.dynamic.Resource {
     constructor(name: string, args: Record<string, unknown>) {
@@ -201,26 +183,13 @@ export async function engineBench(connectUrl: string): Promise<EngineBench> {
         }
         return Promise.resolve({});
     };
-    const pulumiCommand = await PulumiCommand.get({
-        root: toolDir(pulumiSpec.name, pulumiSpec.version),
+    const stack: Stack = await engineStack({
+        stackName: "bench",
+        projectName: "bench-engine",
+        program,
+        workDir: project,
+        env: cliEnv(join(work, "state"), true),
     });
-    const stack: Stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "bench", projectName: "bench-engine", program },
-        {
-            pulumiCommand,
-            pulumiHome,
-            workDir: project,
-            projectSettings: { name: "bench-engine", runtime: "nodejs" },
-            envVars: {
-                PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-                PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_HOME: pulumiHome,
-                NODE_PATH: join(repoRoot, "node_modules"),
-                PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-            },
-        },
-    );
     const quiet = { onOutput: () => undefined };
     const timedStep = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
         const t = process.hrtime.bigint();

@@ -29,14 +29,8 @@ import { serviceEnv } from "../../scripts/services/control";
 import { pulumiCliVersion } from "../../scripts/engine/tools";
 import { DELETE_DATA_HINT } from "../../components/pipelines/pipeline";
 import { changed, timed } from "./steps";
-import {
-    FULL_PROVIDER_REF,
-    cliEnv,
-    destroyLeftover,
-    engineStack,
-    printTimings,
-    projectCopy,
-} from "./workspace";
+import { cliEnv, engineStack } from "../../scripts/engine/stack";
+import { FULL_PROVIDER_REF, destroyLeftover, printTimings, projectCopy } from "./workspace";
 
 const project = "hdfs-refusal";
 const stackName = "local";

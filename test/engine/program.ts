@@ -36,13 +36,8 @@ import { pulumiCliVersion, repoRoot } from "../../scripts/engine/tools";
 import { FakeKsqlDb } from "../fakes/ksqldb";
 import { plaintextOccurrences } from "../helpers/mocks";
 import { changed, timed, until } from "./steps";
-import {
-    cliEnv as engineEnv,
-    destroyLeftover,
-    engineStack,
-    printTimings,
-    setSecretConfig,
-} from "./workspace";
+import { cliEnv as engineEnv, engineStack } from "../../scripts/engine/stack";
+import { destroyLeftover, printTimings, setSecretConfig } from "./workspace";
 
 const project = "ingest-platform";
 const stackName = "local";

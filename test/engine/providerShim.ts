@@ -29,14 +29,8 @@ import { serviceEnv } from "../../scripts/services/control";
 import { pulumiCliVersion } from "../../scripts/engine/tools";
 import { FakeKsqlDb } from "../fakes/ksqldb";
 import { changed, timed } from "./steps";
-import {
-    FULL_PROVIDER_REF,
-    cliEnv,
-    destroyLeftover,
-    engineStack,
-    printTimings,
-    projectCopy,
-} from "./workspace";
+import { cliEnv, engineStack } from "../../scripts/engine/stack";
+import { FULL_PROVIDER_REF, destroyLeftover, printTimings, projectCopy } from "./workspace";
 
 const project = "provider-shim";
 const stackName = "local";

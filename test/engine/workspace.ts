@@ -1,15 +1,14 @@
 /**
- * The engine tests' stacks: the CLI `npm run engine:build` built, a `file://` backend in the
- * test's work directory, a random secrets passphrase, and the cleanup each test file does after.
+ * What the engine tests share beyond creating the stack (scripts/engine/stack.ts): secret config
+ * through stdin, the project copy, the full-provider `providerRef`, the cleanup each test file
+ * does after.
  */
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import type { PulumiFn } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { pulumiHome, pulumiSpec, repoRoot, toolBin, toolDir } from "../../scripts/engine/tools";
+import { pulumiSpec, repoRoot, toolBin } from "../../scripts/engine/tools";
 import { timings } from "./steps";
 
 /**
@@ -24,50 +23,6 @@ export function providerRef(modulePath: string, exportName: string): pulumi.dyna
     return require("../" + modulePath)[exportName] as pulumi.dynamic.ResourceProvider;
 }
 `;
-
-/**
- * The environment of every CLI run on a stack whose state lives in `stateDir` (which must exist:
- * neither the `file://` backend nor LocalWorkspace creates it). `nodePath`: let the
- * dynamic-provider host resolve packages from the repository's node_modules as well as its cwd.
- */
-export function cliEnv(stateDir: string, nodePath: boolean): Record<string, string> {
-    return {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_HOME: pulumiHome,
-        ...(nodePath ? { NODE_PATH: join(repoRoot, "node_modules") } : {}),
-        PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-    };
-}
-
-/** Creates (or selects) an inline-program stack run by the engine tier's CLI. */
-export async function engineStack(opts: {
-    stackName: string;
-    projectName: string;
-    program: PulumiFn;
-    workDir: string;
-    env: Record<string, string>;
-    /** Project settings; the default is a bare Node.js project named `projectName`. */
-    projectSettings?: unknown;
-}): Promise<Stack> {
-    const pulumiCommand = await PulumiCommand.get({
-        root: toolDir(pulumiSpec.name, pulumiSpec.version),
-    });
-    return LocalWorkspace.createOrSelectStack(
-        { stackName: opts.stackName, projectName: opts.projectName, program: opts.program },
-        {
-            pulumiCommand,
-            pulumiHome,
-            workDir: opts.workDir,
-            projectSettings: (opts.projectSettings ?? {
-                name: opts.projectName,
-                runtime: "nodejs",
-            }) as never,
-            envVars: opts.env,
-        },
-    );
-}
 
 /**
  * `pulumi config set --secret <key>` with the value on stdin, so it never appears on a command

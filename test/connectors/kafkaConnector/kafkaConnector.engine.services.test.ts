@@ -20,10 +20,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { KafkaConnector } from "../../../connectors/kafkaConnector/resource";
 import { request } from "../../../connectors/http";
-import { pulumiHome, pulumiSpec, repoRoot, toolBin, toolDir } from "../../../scripts/engine/tools";
+import { cliEnv, engineStack } from "../../../scripts/engine/stack";
+import { pulumiSpec, toolBin } from "../../../scripts/engine/tools";
 
 const CONNECT_URL = process.env.CONNECT_URL;
 const cli = join(toolBin(pulumiSpec), "pulumi");
@@ -89,26 +90,14 @@ void describe("KafkaConnector partial failures under the Pulumi engine", { skip 
         work = mkdtempSync(join(tmpdir(), "kc-engine-"));
         mkdirSync(join(work, "state"));
         mkdirSync(join(work, "project"));
-        stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: "partial", projectName: "kc-engine", program },
-            {
-                pulumiCommand: await PulumiCommand.get({
-                    root: toolDir(pulumiSpec.name, pulumiSpec.version),
-                    skipVersionCheck: true,
-                }),
-                pulumiHome,
-                workDir: join(work, "project"),
-                envVars: {
-                    PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-                    PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-                    PULUMI_SKIP_UPDATE_CHECK: "true",
-                    PULUMI_HOME: pulumiHome,
-                    // The dynamic-provider host resolves @pulumi/pulumi and axios from here.
-                    NODE_PATH: join(repoRoot, "node_modules"),
-                    PATH: `${toolBin(pulumiSpec)}:${process.env.PATH ?? ""}`,
-                },
-            },
-        );
+        // The dynamic-provider host resolves @pulumi/pulumi and axios from NODE_PATH.
+        stack = await engineStack({
+            stackName: "partial",
+            projectName: "kc-engine",
+            program,
+            workDir: join(work, "project"),
+            env: cliEnv(join(work, "state"), true),
+        });
     });
     after(async () => {
         await stack?.destroy().catch(() => undefined);
